@@ -222,6 +222,8 @@ MW_API char *mw_arena_strndup(mw_arena *a, const char *s, size_t n);
 MW_API size_t mw_arena_used(const mw_arena *a);
 /* Changes the limit (0: none). */
 MW_API void mw_arena_set_limit(mw_arena *a, size_t limit);
+/* The current limit (0: none). */
+MW_API size_t mw_arena_limit(const mw_arena *a);
 
 /* ------------------------------------------------------------------------------------ */
 /* Time                                                                                 */

@@ -134,3 +134,5 @@ char *mw_arena_strndup(mw_arena *a, const char *s, size_t n)
 size_t mw_arena_used(const mw_arena *a) { return a->used; }
 
 void mw_arena_set_limit(mw_arena *a, size_t limit) { a->limit = limit; }
+
+size_t mw_arena_limit(const mw_arena *a) { return a->limit; }
