@@ -14,3 +14,8 @@ if(MW_SANITIZE)
                       -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${MW_SANITIZE})
 endif()
+
+# Fuzzing: the library is instrumented for coverage; fuzz/ links libFuzzer's main.
+if(MW_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
