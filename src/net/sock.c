@@ -1,0 +1,118 @@
+/* sock.c - descriptor helpers shared by the UDP, TCP and multicast code. */
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+
+#include "net/sock.h"
+
+uint64_t mwi_deadline(int timeout_ms)
+{
+    if (timeout_ms < 0)
+        return MWI_NO_DEADLINE;
+    return mw_now_ns() + (uint64_t)timeout_ms * 1000000u;
+}
+
+int mwi_wait(int fd, short events, uint64_t deadline)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+    for (;;) {
+        struct timespec ts, *tsp = NULL;
+        if (deadline != MWI_NO_DEADLINE) {
+            uint64_t now = mw_now_ns();
+            uint64_t left = deadline > now ? deadline - now : 0;
+            ts.tv_sec = (time_t)(left / 1000000000u);
+            ts.tv_nsec = (long)(left % 1000000000u);
+            tsp = &ts;
+        }
+        /* ppoll takes nanoseconds, so a deadline is kept exactly, not rounded to ms. */
+        p.revents = 0;
+        int r = ppoll(&p, 1, tsp, NULL);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return mwi_errno();
+        }
+        if (r == 0) {
+            if (deadline == MWI_NO_DEADLINE || mw_now_ns() < deadline)
+                continue; /* woke early (clock granularity): sleep the rest */
+            return MW_ETIMEDOUT;
+        }
+        if (p.revents & POLLNVAL)
+            return MW_ECLOSED;
+        return 0;
+    }
+}
+
+int mwi_errno(void) { return mw_error_from_errno(errno); }
+
+int mwi_set_nonblocking(int fd, bool on)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return mwi_errno();
+    int want = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+    if (want != fl && fcntl(fd, F_SETFL, want) < 0)
+        return mwi_errno();
+    return 0;
+}
+
+int mwi_setsockopt_int(int fd, int level, int name, int value)
+{
+    if (setsockopt(fd, level, name, &value, sizeof value) < 0)
+        return mwi_errno();
+    return 0;
+}
+
+int mwi_getsockopt_int(int fd, int level, int name, int *value)
+{
+    socklen_t len = sizeof *value;
+    *value = 0;
+    if (getsockopt(fd, level, name, value, &len) < 0)
+        return mwi_errno();
+    return 0;
+}
+
+int mwi_socket(int family, int type, bool nonblocking, int *fd)
+{
+    int af;
+    if (family == MW_AF_INET4)
+        af = AF_INET;
+    else if (family == MW_AF_INET6)
+        af = AF_INET6;
+    else
+        return MW_EINVAL;
+    int s = socket(af, type | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+    if (s < 0)
+        return mwi_errno();
+    *fd = s;
+    return 0;
+}
+
+int mwi_bind(int fd, const mw_addr *a, int sock_family)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = mwi_addr_to_sockaddr(a, sock_family, &ss);
+    if (len == 0)
+        return MW_EINVAL;
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+        return mwi_errno();
+    return 0;
+}
+
+int mwi_sockname(int fd, mw_addr *out)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return mwi_errno();
+    return mwi_addr_from_sockaddr(out, (struct sockaddr *)&ss, len);
+}
+
+int mwi_peername(int fd, mw_addr *out)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+        return mwi_errno();
+    return mwi_addr_from_sockaddr(out, (struct sockaddr *)&ss, len);
+}

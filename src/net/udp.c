@@ -1,0 +1,302 @@
+/* udp.c - UDP datagram sockets (Figures 4.3 and 4.4). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/sock.h"
+
+/* Settings every UDP socket gets, whatever it is later used for. */
+static int set_defaults(int fd, int family, int flags)
+{
+    int rc;
+    if (flags & MW_UDP_REUSEADDR) {
+        if ((rc = mwi_setsockopt_int(fd, SOL_SOCKET, SO_REUSEADDR, 1)))
+            return rc;
+    }
+    if (flags & MW_UDP_REUSEPORT) {
+        if ((rc = mwi_setsockopt_int(fd, SOL_SOCKET, SO_REUSEPORT, 1)))
+            return rc;
+    }
+    if (family == MW_AF_INET6) {
+        /* Set either way: the system default (net.ipv6.bindv6only) varies by host. */
+        rc = mwi_setsockopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, (flags & MW_UDP_V6ONLY) ? 1 : 0);
+        if (rc)
+            return rc;
+    }
+    /*
+     * Linux delivers a group's datagrams to every socket bound to the port once any
+     * socket on the host joined it (IP_MULTICAST_ALL defaults to 1), unlike other
+     * systems and unlike what Java programs expect. Turn that off so a socket gets only
+     * the groups it joined. Best effort: kernels without the option behave the old way.
+     */
+#ifdef IP_MULTICAST_ALL
+    (void)mwi_setsockopt_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0);
+#endif
+#ifdef IPV6_MULTICAST_ALL
+    if (family == MW_AF_INET6)
+        (void)mwi_setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0);
+#endif
+    /* TTL 1 is the kernel's default too, but Java sets it and so do we, so that a group's
+     * datagrams never leave the link unless the caller asks. */
+    if (family == MW_AF_INET4)
+        rc = mwi_setsockopt_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, 1);
+    else
+        rc = mwi_setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 1);
+    return rc;
+}
+
+int mw_udp_open(mw_udp **out, const mw_addr *local, int flags)
+{
+    if (!out)
+        return MW_EINVAL;
+    mw_addr any;
+    if (!local) {
+        mw_addr_any(&any, MW_AF_INET4, 0);
+        local = &any;
+    }
+    if (local->family != MW_AF_INET4 && local->family != MW_AF_INET6)
+        return MW_EINVAL;
+    if (flags & ~(MW_UDP_REUSEADDR | MW_UDP_REUSEPORT | MW_UDP_V6ONLY))
+        return MW_EINVAL;
+    mw_udp *s = calloc(1, sizeof *s);
+    if (!s)
+        return MW_ENOMEM;
+    s->family = local->family;
+    s->timeout_ms = MW_FOREVER;
+    int rc = mwi_socket(s->family, SOCK_DGRAM, false, &s->fd);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    if ((rc = set_defaults(s->fd, s->family, flags)) || (rc = mwi_bind(s->fd, local, s->family))) {
+        close(s->fd);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void mw_udp_close(mw_udp *s)
+{
+    if (!s)
+        return;
+    close(s->fd);
+    free(s);
+}
+
+int mw_udp_local_addr(mw_udp *s, mw_addr *out)
+{
+    if (!s || !out)
+        return MW_EINVAL;
+    return mwi_sockname(s->fd, out);
+}
+
+int mw_udp_fd(mw_udp *s) { return s ? s->fd : -1; }
+
+/* One send attempt after another until it goes or the socket's timeout runs out. */
+static int send_loop(mw_udp *s, const void *data, size_t n, const struct sockaddr *sa,
+                     socklen_t salen)
+{
+    if (n > MW_UDP_MAX_PAYLOAD)
+        return MW_EMSGSIZE;
+    uint64_t deadline = 0;
+    bool have_deadline = false;
+    for (;;) {
+        ssize_t r = sendto(s->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT, sa, salen);
+        if (r >= 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        if (errno == EDESTADDRREQ)
+            return MW_ESTATE;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return mwi_errno();
+        if (s->nonblocking)
+            return MW_EAGAIN;
+        /* The deadline starts at the first full send buffer, so the common case reads
+         * no clock. */
+        if (!have_deadline) {
+            deadline = mwi_deadline(s->timeout_ms);
+            have_deadline = true;
+        }
+        int rc = mwi_wait(s->fd, POLLOUT, deadline);
+        if (rc)
+            return rc;
+    }
+}
+
+int mw_udp_sendto(mw_udp *s, const void *data, size_t n, const mw_addr *to)
+{
+    if (!s || (!data && n) || !to)
+        return MW_EINVAL;
+    struct sockaddr_storage ss;
+    socklen_t len = mwi_addr_to_sockaddr(to, s->family, &ss);
+    if (len == 0)
+        return MW_EINVAL;
+    if (to->family == MW_AF_INET6 && s->family == MW_AF_INET4)
+        return MW_EINVAL; /* an IPv4 socket cannot reach an IPv6 address */
+    return send_loop(s, data, n, (struct sockaddr *)&ss, len);
+}
+
+int mw_udp_send(mw_udp *s, const void *data, size_t n)
+{
+    if (!s || (!data && n))
+        return MW_EINVAL;
+    if (!s->connected)
+        return MW_ESTATE;
+    return send_loop(s, data, n, NULL, 0);
+}
+
+/*
+ * One non-blocking receive. With cap < 65536 a datagram could be longer than the buffer,
+ * and recvfrom would cut it and drop the rest, so first peek at its real length
+ * (MSG_PEEK|MSG_TRUNC returns it without taking the datagram off the queue). With a
+ * buffer of 65536 or more every UDP payload fits and one call does.
+ */
+static int try_recv(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from)
+{
+    if (cap < 65536) {
+        char dummy;
+        ssize_t len;
+        while ((len = recv(s->fd, &dummy, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) < 0) {
+            if (errno != EINTR)
+                return mwi_errno();
+        }
+        if ((size_t)len > cap) {
+            *n = (size_t)len;
+            return MW_EMSGSIZE;
+        }
+    }
+    struct sockaddr_storage ss;
+    struct iovec iov = {.iov_base = buf, .iov_len = cap};
+    struct msghdr msg = {.msg_name = &ss, .msg_namelen = sizeof ss, .msg_iov = &iov,
+                         .msg_iovlen = 1};
+    ssize_t len;
+    while ((len = recvmsg(s->fd, &msg, MSG_DONTWAIT | MSG_TRUNC)) < 0) {
+        if (errno != EINTR)
+            return mwi_errno();
+    }
+    *n = (size_t)len;
+    if (msg.msg_flags & MSG_TRUNC)
+        return MW_EMSGSIZE; /* only if another thread swapped the queue under our peek */
+    if (from && mwi_addr_from_sockaddr(from, (struct sockaddr *)&ss, msg.msg_namelen) != 0)
+        memset(from, 0, sizeof *from);
+    return 0;
+}
+
+int mw_udp_recvfrom(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from)
+{
+    if (!s || !n || (!buf && cap))
+        return MW_EINVAL;
+    uint64_t deadline = 0;
+    bool have_deadline = false;
+    for (;;) {
+        int rc = try_recv(s, buf, cap, n, from);
+        if (rc != MW_EAGAIN || s->nonblocking)
+            return rc;
+        if (!have_deadline) {
+            deadline = mwi_deadline(s->timeout_ms);
+            have_deadline = true;
+        }
+        if ((rc = mwi_wait(s->fd, POLLIN, deadline)))
+            return rc;
+    }
+}
+
+int mw_udp_set_timeout(mw_udp *s, int timeout_ms)
+{
+    if (!s)
+        return MW_EINVAL;
+    s->timeout_ms = timeout_ms < 0 ? MW_FOREVER : timeout_ms;
+    return 0;
+}
+
+int mw_udp_set_nonblocking(mw_udp *s, bool on)
+{
+    if (!s)
+        return MW_EINVAL;
+    /* Mirror the mode on the descriptor so an event loop given mw_udp_fd sees it. */
+    int rc = mwi_set_nonblocking(s->fd, on);
+    if (rc == 0)
+        s->nonblocking = on;
+    return rc;
+}
+
+int mw_udp_connect(mw_udp *s, const mw_addr *peer)
+{
+    if (!s || !peer)
+        return MW_EINVAL;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (peer->family == 0) {
+        memset(&ss, 0, sizeof ss);
+        ss.ss_family = AF_UNSPEC; /* connect(AF_UNSPEC) dissolves the association */
+        len = sizeof(struct sockaddr);
+    } else {
+        if (peer->family == MW_AF_INET6 && s->family == MW_AF_INET4)
+            return MW_EINVAL;
+        len = mwi_addr_to_sockaddr(peer, s->family, &ss);
+        if (len == 0)
+            return MW_EINVAL;
+    }
+    mw_addr before;
+    int rc = mwi_sockname(s->fd, &before);
+    if (rc)
+        return rc;
+    while (connect(s->fd, (struct sockaddr *)&ss, len) < 0) {
+        if (errno != EINTR)
+            return mwi_errno();
+    }
+    s->connected = peer->family != 0;
+    if (peer->family == 0) {
+        /* Linux unbinds a port the kernel picked (bind to port 0) when the socket is
+         * disconnected, and the socket would stop hearing anyone. Bind it back to the
+         * same port, as the JDK does, on the address the kernel now reports. */
+        mw_addr after;
+        if ((rc = mwi_sockname(s->fd, &after)))
+            return rc;
+        if (after.port == 0 && before.port != 0) {
+            after.port = before.port;
+            if ((rc = mwi_bind(s->fd, &after, s->family)))
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int mw_udp_set_buffers(mw_udp *s, int rcvbuf, int sndbuf)
+{
+    if (!s || rcvbuf < 0 || sndbuf < 0)
+        return MW_EINVAL;
+    int rc = 0;
+    if (rcvbuf)
+        rc = mwi_setsockopt_int(s->fd, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+    if (rc == 0 && sndbuf)
+        rc = mwi_setsockopt_int(s->fd, SOL_SOCKET, SO_SNDBUF, sndbuf);
+    return rc;
+}
+
+int mw_udp_wait_readable(mw_udp *s, int timeout_ms, uint32_t spin_us)
+{
+    if (!s)
+        return MW_EINVAL;
+    /* The spin and the sleep share one clock from the start of the call: the call
+     * returns after max(spin, timeout) at most. */
+    uint64_t start = mw_now_ns();
+    uint64_t deadline = timeout_ms < 0 ? MWI_NO_DEADLINE : start + (uint64_t)timeout_ms * 1000000u;
+    if (spin_us) {
+        uint64_t spin_end = start + (uint64_t)spin_us * 1000u;
+        do {
+            struct pollfd p = {.fd = s->fd, .events = POLLIN};
+            int r = poll(&p, 1, 0);
+            if (r > 0)
+                return (p.revents & POLLNVAL) ? MW_ECLOSED : 0;
+            if (r < 0 && errno != EINTR)
+                return mwi_errno();
+        } while (mw_now_ns() < spin_end);
+    }
+    return mwi_wait(s->fd, POLLIN, deadline);
+}

@@ -1,0 +1,479 @@
+/* test_net_udp.c - UDP sockets on loopback: echo, addresses, timeouts, modes, sizes. */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include <midway/net.h>
+
+/* Every wait in these tests is bounded by this; a passing run waits far less. */
+#define WAIT_MS 5000
+
+static mw_udp *open_loopback(int family)
+{
+    mw_addr a;
+    mw_addr_loopback(&a, family, 0);
+    mw_udp *s = NULL;
+    assert_int_equal(mw_udp_open(&s, &a, 0), 0);
+    assert_int_equal(mw_udp_set_timeout(s, WAIT_MS), 0);
+    return s;
+}
+
+static mw_addr local_of(mw_udp *s)
+{
+    mw_addr a;
+    assert_int_equal(mw_udp_local_addr(s, &a), 0);
+    assert_int_not_equal(a.port, 0);
+    return a;
+}
+
+/* A port nobody listens on: bind one, read it, close it. */
+static mw_addr dead_port(int family)
+{
+    mw_udp *s = open_loopback(family);
+    mw_addr a = local_of(s);
+    mw_udp_close(s);
+    return a;
+}
+
+static uint64_t elapsed_ms(uint64_t start_ns) { return (mw_now_ns() - start_ns) / 1000000u; }
+
+/* ---- echo through a server thread -------------------------------------------------- */
+
+struct echo {
+    mw_udp *sock;
+    int count; /* datagrams to echo before returning */
+    int rc;    /* first error, or 0 */
+};
+
+static void echo_server(void *arg)
+{
+    struct echo *e = arg;
+    uint8_t buf[2048];
+    for (int i = 0; i < e->count; i++) {
+        size_t n;
+        mw_addr from;
+        int rc = mw_udp_recvfrom(e->sock, buf, sizeof buf, &n, &from);
+        if (rc == 0)
+            rc = mw_udp_sendto(e->sock, buf, n, &from);
+        if (rc) {
+            e->rc = rc;
+            return;
+        }
+    }
+}
+
+static void echo_on(int family)
+{
+    mw_udp *server = open_loopback(family), *client = open_loopback(family);
+    mw_addr server_addr = local_of(server);
+    struct echo e = {server, 20, 0};
+    mw_thread *t;
+    assert_int_equal(mw_thread_start(&t, echo_server, &e), 0);
+    for (int i = 0; i < 20; i++) {
+        char msg[64], back[64];
+        int len = snprintf(msg, sizeof msg, "message %d of 20", i);
+        assert_int_equal(mw_udp_sendto(client, msg, (size_t)len, &server_addr), 0);
+        size_t n;
+        mw_addr from;
+        assert_int_equal(mw_udp_recvfrom(client, back, sizeof back, &n, &from), 0);
+        assert_int_equal(n, (size_t)len);
+        assert_memory_equal(back, msg, n);
+        assert_true(mw_addr_equal(&from, &server_addr));
+    }
+    mw_thread_join(t);
+    assert_int_equal(e.rc, 0);
+    mw_udp_close(client);
+    mw_udp_close(server);
+}
+
+static void test_echo_ipv4(void **state)
+{
+    (void)state;
+    echo_on(MW_AF_INET4);
+}
+
+static void test_echo_ipv6(void **state)
+{
+    (void)state;
+    echo_on(MW_AF_INET6);
+}
+
+static void test_sender_address(void **state)
+{
+    (void)state;
+    mw_udp *a = open_loopback(MW_AF_INET4), *b = open_loopback(MW_AF_INET4);
+    mw_addr aa = local_of(a), ba = local_of(b);
+    char fmt[MW_ADDR_STRLEN];
+    assert_int_equal(mw_addr_format(&aa, fmt, sizeof fmt), 0);
+    assert_memory_equal(fmt, "127.0.0.1:", 10);
+    assert_int_equal(mw_udp_sendto(a, "hi", 2, &ba), 0);
+    char buf[8];
+    size_t n;
+    mw_addr from;
+    assert_int_equal(mw_udp_recvfrom(b, buf, sizeof buf, &n, &from), 0);
+    assert_true(mw_addr_equal(&from, &aa));
+    /* from is optional */
+    assert_int_equal(mw_udp_sendto(a, "yo", 2, &ba), 0);
+    assert_int_equal(mw_udp_recvfrom(b, buf, sizeof buf, &n, NULL), 0);
+    assert_memory_equal(buf, "yo", 2);
+    mw_udp_close(a);
+    mw_udp_close(b);
+}
+
+static void test_dual_stack_socket_hears_ipv4(void **state)
+{
+    (void)state;
+    /* An IPv6 wildcard socket without MW_UDP_V6ONLY takes IPv4 too, and reports and
+     * answers IPv4 senders as IPv4 addresses. */
+    mw_addr any6;
+    mw_addr_any(&any6, MW_AF_INET6, 0);
+    mw_udp *v6;
+    assert_int_equal(mw_udp_open(&v6, &any6, 0), 0);
+    assert_int_equal(mw_udp_set_timeout(v6, WAIT_MS), 0);
+    mw_addr v6addr = local_of(v6), to;
+    mw_addr_loopback(&to, MW_AF_INET4, v6addr.port);
+    mw_udp *v4 = open_loopback(MW_AF_INET4);
+    mw_addr v4addr = local_of(v4);
+    assert_int_equal(mw_udp_sendto(v4, "four", 4, &to), 0);
+    char buf[8];
+    size_t n;
+    mw_addr from;
+    assert_int_equal(mw_udp_recvfrom(v6, buf, sizeof buf, &n, &from), 0);
+    assert_int_equal(from.family, MW_AF_INET4);
+    assert_true(mw_addr_equal(&from, &v4addr));
+    assert_int_equal(mw_udp_sendto(v6, "back", 4, &from), 0);
+    assert_int_equal(mw_udp_recvfrom(v4, buf, sizeof buf, &n, NULL), 0);
+    assert_memory_equal(buf, "back", 4);
+    /* An IPv4 socket cannot send to an IPv6 address. */
+    assert_int_equal(mw_udp_sendto(v4, "x", 1, &v6addr), MW_EINVAL);
+    mw_udp_close(v4);
+    mw_udp_close(v6);
+}
+
+static void test_timeout(void **state)
+{
+    (void)state;
+    mw_udp *s = open_loopback(MW_AF_INET4);
+    char buf[16];
+    size_t n;
+    assert_int_equal(mw_udp_set_timeout(s, 150), 0);
+    uint64_t t0 = mw_now_ns();
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), MW_ETIMEDOUT);
+    uint64_t ms = elapsed_ms(t0);
+    assert_true(ms >= 150);
+    assert_true(ms < 3000);
+    /* 0 does not wait at all. */
+    assert_int_equal(mw_udp_set_timeout(s, 0), 0);
+    t0 = mw_now_ns();
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), MW_ETIMEDOUT);
+    assert_true(elapsed_ms(t0) < 1000);
+    /* A datagram already queued is returned even with timeout 0. */
+    mw_addr self = local_of(s);
+    assert_int_equal(mw_udp_sendto(s, "self", 4, &self), 0);
+    assert_int_equal(mw_udp_wait_readable(s, WAIT_MS, 0), 0);
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), 0);
+    assert_int_equal(n, 4);
+    mw_udp_close(s);
+}
+
+static void test_nonblocking(void **state)
+{
+    (void)state;
+    mw_udp *s = open_loopback(MW_AF_INET6);
+    int fd = mw_udp_fd(s);
+    assert_true(fd >= 0);
+    assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+    assert_int_equal(mw_udp_set_nonblocking(s, true), 0);
+    assert_int_not_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0); /* event loops see it */
+    char buf[16];
+    size_t n;
+    uint64_t t0 = mw_now_ns();
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), MW_EAGAIN);
+    assert_true(elapsed_ms(t0) < 1000);
+    mw_addr self = local_of(s);
+    assert_int_equal(mw_udp_sendto(s, "nb", 2, &self), 0);
+    assert_int_equal(mw_udp_wait_readable(s, WAIT_MS, 0), 0);
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), MW_EAGAIN);
+    assert_int_equal(mw_udp_set_nonblocking(s, false), 0);
+    assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+    assert_int_equal(mw_udp_set_timeout(s, 50), 0);
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), MW_ETIMEDOUT);
+    mw_udp_close(s);
+}
+
+static void test_oversize_never_truncated(void **state)
+{
+    (void)state;
+    mw_udp *a = open_loopback(MW_AF_INET4), *b = open_loopback(MW_AF_INET4);
+    mw_addr aa = local_of(a), ba = local_of(b);
+    uint8_t msg[1000];
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)(i * 13);
+    assert_int_equal(mw_udp_sendto(a, msg, sizeof msg, &ba), 0);
+    uint8_t small[100], big[2000];
+    size_t n = 0;
+    mw_addr from;
+    assert_int_equal(mw_udp_recvfrom(b, small, sizeof small, &n, &from), MW_EMSGSIZE);
+    assert_int_equal(n, sizeof msg);
+    /* Still queued: the same answer again, then the whole datagram with room for it. */
+    n = 0;
+    assert_int_equal(mw_udp_recvfrom(b, small, sizeof small, &n, NULL), MW_EMSGSIZE);
+    assert_int_equal(n, sizeof msg);
+    assert_int_equal(mw_udp_recvfrom(b, big, sizeof msg, &n, &from), 0); /* exact fit */
+    assert_int_equal(n, sizeof msg);
+    assert_memory_equal(big, msg, sizeof msg);
+    assert_true(mw_addr_equal(&from, &aa));
+    /* cap 0 with no buffer: fine for an empty datagram, refused for anything else. */
+    assert_int_equal(mw_udp_sendto(a, NULL, 0, &ba), 0);
+    assert_int_equal(mw_udp_recvfrom(b, NULL, 0, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(mw_udp_sendto(a, "x", 1, &ba), 0);
+    assert_int_equal(mw_udp_recvfrom(b, NULL, 0, &n, NULL), MW_EMSGSIZE);
+    assert_int_equal(n, 1);
+    assert_int_equal(mw_udp_recvfrom(b, big, sizeof big, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    mw_udp_close(a);
+    mw_udp_close(b);
+}
+
+static void test_largest_datagram(void **state)
+{
+    (void)state;
+    mw_udp *a = open_loopback(MW_AF_INET4), *b = open_loopback(MW_AF_INET4);
+    mw_addr ba = local_of(b);
+    assert_int_equal(mw_udp_set_buffers(b, 1 << 20, 0), 0);
+    uint8_t *msg = malloc(MW_UDP_MAX_PAYLOAD + 1), *buf = malloc(65536);
+    assert_non_null(msg);
+    assert_non_null(buf);
+    for (size_t i = 0; i <= MW_UDP_MAX_PAYLOAD; i++)
+        msg[i] = (uint8_t)(i ^ (i >> 8));
+    assert_int_equal(mw_udp_sendto(a, msg, MW_UDP_MAX_PAYLOAD + 1, &ba), MW_EMSGSIZE);
+    assert_int_equal(mw_udp_sendto(a, msg, MW_UDP_MAX_PAYLOAD, &ba), 0);
+    assert_int_equal(mw_udp_sendto(a, msg, MW_UDP_MAX_PAYLOAD, &ba), 0);
+    size_t n = 0;
+    /* One byte short: refused with the real size. */
+    assert_int_equal(mw_udp_recvfrom(b, buf, MW_UDP_MAX_PAYLOAD - 1, &n, NULL), MW_EMSGSIZE);
+    assert_int_equal(n, MW_UDP_MAX_PAYLOAD);
+    /* A 64 KiB buffer takes any datagram in one call. */
+    assert_int_equal(mw_udp_recvfrom(b, buf, 65536, &n, NULL), 0);
+    assert_int_equal(n, MW_UDP_MAX_PAYLOAD);
+    assert_memory_equal(buf, msg, n);
+    assert_int_equal(mw_udp_recvfrom(b, buf, MW_UDP_MAX_PAYLOAD, &n, NULL), 0);
+    assert_int_equal(n, MW_UDP_MAX_PAYLOAD);
+    assert_memory_equal(buf, msg, n);
+    free(msg);
+    free(buf);
+    mw_udp_close(a);
+    mw_udp_close(b);
+}
+
+static void test_connect_and_send(void **state)
+{
+    (void)state;
+    mw_udp *a = open_loopback(MW_AF_INET4), *b = open_loopback(MW_AF_INET4),
+           *c = open_loopback(MW_AF_INET4);
+    mw_addr aa = local_of(a), ba = local_of(b);
+    assert_int_equal(mw_udp_send(a, "x", 1), MW_ESTATE);
+    assert_int_equal(mw_udp_connect(a, &ba), 0);
+    assert_int_equal(mw_udp_send(a, "to b", 4), 0);
+    char buf[16];
+    size_t n;
+    mw_addr from;
+    assert_int_equal(mw_udp_recvfrom(b, buf, sizeof buf, &n, &from), 0);
+    assert_int_equal(n, 4);
+    assert_true(mw_addr_equal(&from, &aa));
+    /* Connected, a hears only its peer: c's datagram is dropped, b's arrives. */
+    assert_int_equal(mw_udp_sendto(c, "from c", 6, &aa), 0);
+    assert_int_equal(mw_udp_sendto(b, "from b", 6, &aa), 0);
+    assert_int_equal(mw_udp_recvfrom(a, buf, sizeof buf, &n, &from), 0);
+    assert_int_equal(n, 6);
+    assert_memory_equal(buf, "from b", 6);
+    assert_true(mw_addr_equal(&from, &ba));
+    /* Disconnect: c is heard again, and send needs a peer. */
+    mw_addr none;
+    memset(&none, 0, sizeof none);
+    assert_int_equal(mw_udp_connect(a, &none), 0);
+    assert_int_equal(mw_udp_send(a, "x", 1), MW_ESTATE);
+    assert_int_equal(mw_udp_sendto(c, "again", 5, &aa), 0);
+    assert_int_equal(mw_udp_recvfrom(a, buf, sizeof buf, &n, NULL), 0);
+    assert_memory_equal(buf, "again", 5);
+    mw_udp_close(a);
+    mw_udp_close(b);
+    mw_udp_close(c);
+}
+
+static void test_connected_refused(void **state)
+{
+    (void)state;
+    mw_udp *a = open_loopback(MW_AF_INET4);
+    mw_addr dead = dead_port(MW_AF_INET4);
+    assert_int_equal(mw_udp_connect(a, &dead), 0);
+    assert_int_equal(mw_udp_send(a, "anyone?", 7), 0);
+    /* The ICMP port-unreachable comes back and the connected socket reports it. */
+    char buf[16];
+    size_t n;
+    uint64_t t0 = mw_now_ns();
+    assert_int_equal(mw_udp_recvfrom(a, buf, sizeof buf, &n, NULL), MW_ECONNREFUSED);
+    assert_true(elapsed_ms(t0) < WAIT_MS);
+    /* The error is reported once; the socket stays usable. */
+    assert_int_equal(mw_udp_set_timeout(a, 0), 0);
+    assert_int_equal(mw_udp_recvfrom(a, buf, sizeof buf, &n, NULL), MW_ETIMEDOUT);
+    mw_udp_close(a);
+}
+
+static void test_connected_send_reports_refused(void **state)
+{
+    (void)state;
+    mw_udp *a = open_loopback(MW_AF_INET6);
+    mw_addr dead = dead_port(MW_AF_INET6);
+    assert_int_equal(mw_udp_connect(a, &dead), 0);
+    assert_int_equal(mw_udp_send(a, "1", 1), 0);
+    /* The pending error surfaces on the next call: wait for it, then send. */
+    assert_int_equal(mw_udp_wait_readable(a, WAIT_MS, 0), 0);
+    assert_int_equal(mw_udp_send(a, "2", 1), MW_ECONNREFUSED);
+    mw_udp_close(a);
+}
+
+static void test_wait_readable(void **state)
+{
+    (void)state;
+    mw_udp *s = open_loopback(MW_AF_INET4);
+    uint64_t t0 = mw_now_ns();
+    assert_int_equal(mw_udp_wait_readable(s, 100, 2000), MW_ETIMEDOUT);
+    uint64_t ms = elapsed_ms(t0);
+    assert_true(ms >= 100 && ms < 3000);
+    t0 = mw_now_ns();
+    assert_int_equal(mw_udp_wait_readable(s, 0, 0), MW_ETIMEDOUT);
+    assert_int_equal(mw_udp_wait_readable(s, 0, 5000), MW_ETIMEDOUT); /* spin only */
+    assert_true(elapsed_ms(t0) < 1000);
+    mw_addr self = local_of(s);
+    assert_int_equal(mw_udp_sendto(s, "r", 1, &self), 0);
+    assert_int_equal(mw_udp_wait_readable(s, WAIT_MS, 0), 0);
+    assert_int_equal(mw_udp_wait_readable(s, 0, 1000), 0); /* found while spinning */
+    assert_int_equal(mw_udp_wait_readable(s, WAIT_MS, 1000), 0);
+    mw_udp_close(s);
+}
+
+/* A thread that sends one datagram after the main thread is already waiting. */
+struct later {
+    mw_udp *sock;
+    mw_addr to;
+    int rc;
+};
+
+static void send_later(void *arg)
+{
+    struct later *l = arg;
+    l->rc = mw_udp_sendto(l->sock, "late", 4, &l->to);
+}
+
+static void test_blocking_receive_wakes(void **state)
+{
+    (void)state;
+    /* Also the one concurrency the header allows: sendto and recvfrom together. */
+    mw_udp *s = open_loopback(MW_AF_INET4);
+    struct later l = {s, local_of(s), -1};
+    mw_thread *t;
+    assert_int_equal(mw_thread_start(&t, send_later, &l), 0);
+    char buf[8];
+    size_t n;
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), 0);
+    assert_memory_equal(buf, "late", 4);
+    mw_thread_join(t);
+    assert_int_equal(l.rc, 0);
+    mw_udp_close(s);
+}
+
+static void test_open_options_and_errors(void **state)
+{
+    (void)state;
+    mw_udp *s, *s2;
+    assert_int_equal(mw_udp_open(&s, NULL, 0), 0); /* IPv4 wildcard, free port */
+    mw_addr a = local_of(s);
+    assert_int_equal(a.family, MW_AF_INET4);
+    assert_memory_equal(a.ip, "\0\0\0\0", 4);
+    mw_udp_close(s);
+    mw_udp_close(NULL);
+
+    mw_addr lo;
+    mw_addr_loopback(&lo, MW_AF_INET4, 0);
+    assert_int_equal(mw_udp_open(&s, &lo, 0), 0);
+    lo = local_of(s);
+    assert_int_equal(mw_udp_open(&s2, &lo, 0), MW_EADDRINUSE);
+    mw_udp_close(s);
+    /* Both asking for SO_REUSEADDR: they share the port. */
+    mw_addr_any(&lo, MW_AF_INET4, 0);
+    assert_int_equal(mw_udp_open(&s, &lo, MW_UDP_REUSEADDR), 0);
+    lo = local_of(s);
+    assert_int_equal(mw_udp_open(&s2, &lo, MW_UDP_REUSEADDR), 0);
+    mw_udp_close(s2);
+    mw_udp_close(s);
+    assert_int_equal(mw_udp_open(&s, &lo, MW_UDP_REUSEPORT), 0);
+    mw_udp_close(s);
+
+    mw_addr foreign;
+    assert_int_equal(mw_addr_parse(&foreign, "192.0.2.123:0", -1), 0); /* TEST-NET-1 */
+    assert_int_equal(mw_udp_open(&s, &foreign, 0), MW_EADDRNOTAVAIL);
+    mw_addr unset;
+    memset(&unset, 0, sizeof unset);
+    assert_int_equal(mw_udp_open(&s, &unset, 0), MW_EINVAL);
+    assert_int_equal(mw_udp_open(&s, NULL, 0x100), MW_EINVAL);
+
+    mw_addr six;
+    mw_addr_any(&six, MW_AF_INET6, 0);
+    assert_int_equal(mw_udp_open(&s, &six, MW_UDP_V6ONLY), 0);
+    int v = 0;
+    socklen_t len = sizeof v;
+    assert_int_equal(getsockopt(mw_udp_fd(s), IPPROTO_IPV6, IPV6_V6ONLY, &v, &len), 0);
+    assert_int_equal(v, 1);
+    mw_udp_close(s);
+}
+
+static void test_buffers(void **state)
+{
+    (void)state;
+    mw_udp *s = open_loopback(MW_AF_INET4);
+    assert_int_equal(mw_udp_set_buffers(s, 100000, 50000), 0);
+    int v = 0;
+    socklen_t len = sizeof v;
+    assert_int_equal(getsockopt(mw_udp_fd(s), SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+    assert_true(v >= 100000);
+    assert_int_equal(getsockopt(mw_udp_fd(s), SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
+    assert_true(v >= 50000);
+    assert_int_equal(mw_udp_set_buffers(s, 0, 0), 0);
+    assert_int_equal(mw_udp_set_buffers(s, -1, 0), MW_EINVAL);
+    mw_udp_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_echo_ipv4),
+        cmocka_unit_test(test_echo_ipv6),
+        cmocka_unit_test(test_sender_address),
+        cmocka_unit_test(test_dual_stack_socket_hears_ipv4),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_nonblocking),
+        cmocka_unit_test(test_oversize_never_truncated),
+        cmocka_unit_test(test_largest_datagram),
+        cmocka_unit_test(test_connect_and_send),
+        cmocka_unit_test(test_connected_refused),
+        cmocka_unit_test(test_connected_send_reports_refused),
+        cmocka_unit_test(test_wait_readable),
+        cmocka_unit_test(test_blocking_receive_wakes),
+        cmocka_unit_test(test_open_options_and_errors),
+        cmocka_unit_test(test_buffers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
