@@ -114,7 +114,8 @@ int main(int argc, char **argv)
         goto finally;
     }
     fputs("Received: ", stdout);
-    fwrite(data.data, 1, data.len, stdout);
+    if (data.len != 0) /* data.data is NULL for an empty string */
+        fwrite(data.data, 1, data.len, stdout);
     fputc('\n', stdout);
     status = 0;
 finally:

@@ -72,7 +72,8 @@ static void connection_run(void *arg)
     else if (c->verbose) {
         flockfile(stdout); /* one line, not interleaved with other threads' */
         printf("echoed to %s: ", c->client);
-        fwrite(data.data, 1, data.len, stdout);
+        if (data.len != 0) /* data.data is NULL for an empty string */
+            fwrite(data.data, 1, data.len, stdout);
         fputc('\n', stdout);
         funlockfile(stdout);
     }

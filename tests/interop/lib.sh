@@ -12,7 +12,8 @@
 #   mw_wait_exit NAME             waits for NAME to end (bounded by its SECONDS); its status
 #   mw_check DESC CMD...          runs CMD; prints "ok DESC" or "FAIL DESC" and counts failures
 #   mw_expect_eq DESC WANT GOT    compares two strings the same way
-#   mw_finish                     prints the tally; exits 1 if anything failed
+#   mw_finish                     prints the tally; exits 1 if anything failed (a
+#                                 sanitizer report on a background program's stderr too)
 #
 # Every background process is killed when the script exits, however it exits.
 
@@ -114,6 +115,16 @@ mw_check()
     fi
 }
 
+# A long string cut to its first 200 characters, with its length.
+mw__clip()
+{
+    if [ ${#1} -le 200 ]; then
+        printf '%s' "$1"
+    else
+        printf '%s... (%d characters)' "${1:0:200}" ${#1}
+    fi
+}
+
 mw_expect_eq()
 {
     local desc=$1 want=$2 got=$3
@@ -122,14 +133,23 @@ mw_expect_eq()
         MW_PASSED=$((MW_PASSED + 1))
     else
         echo "FAIL $desc"
-        echo "     want: $want"
-        echo "     got:  $got"
+        echo "     want: $(mw__clip "$want")"
+        echo "     got:  $(mw__clip "$got")"
         MW_FAILED=$((MW_FAILED + 1))
     fi
 }
 
 mw_finish()
 {
+    # A sanitizer report from a background program fails the test even if the program
+    # was killed before its failure showed in what it printed.
+    local report
+    for report in $(grep -lE "runtime error:|ERROR: (Address|Leak|Thread)Sanitizer" \
+        "$MW_TMP"/*.err 2>/dev/null); do
+        echo "FAIL sanitizer report from $(basename "$report" .err):"
+        cat "$report"
+        MW_FAILED=$((MW_FAILED + 1))
+    done
     echo "$MW_PASSED passed, $MW_FAILED failed"
     [ "$MW_FAILED" -eq 0 ] || exit 1
     exit 0
