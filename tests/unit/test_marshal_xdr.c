@@ -517,12 +517,12 @@ static void encode_refusals(void **state)
     ev_every v;
     size_t sz;
     assert_int_equal(mw_buf_append(&out, "xy", 2), 0);
-#define REFUSE(type, value, code, path)                                                   \
+#define REFUSE(type, value, code, where)                                                   \
     do {                                                                                   \
         memset(&err, 0, sizeof err);                                                       \
         assert_int_equal(mw_xdr_encode(type, value, &out, NULL, &err), code);              \
         assert_int_equal(out.len, 2);                                                      \
-        assert_string_equal(err.path, path);                                               \
+        assert_string_equal(err.path, where);                                              \
         assert_int_equal(mw_codec_xdr.size(type, value, NULL, &sz), code);                 \
     } while (0)
 
