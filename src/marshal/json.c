@@ -476,11 +476,12 @@ static bool to_float(double v, float *out)
 }
 
 /*
- * The shortest %g text that reads back to exactly v: FLT_DIG/DBL_DIG digits are tried
- * first (every value that has a shorter exact form is found there, as %g drops trailing
- * zeros), then one more digit at a time up to 9/17, which always round-trips. The check
- * reads back the way the decoder does (a double, then rounded to float). A '.' or an
- * exponent is always present so the number reads as a real (and -0.0 keeps its sign).
+ * The %g text of the fewest significant digits that reads back to exactly v. For a
+ * normal number a form shorter than FLT_DIG/DBL_DIG digits, if any, is what %g gives at
+ * that precision (it drops trailing zeros), so the search starts there; a subnormal has
+ * fewer significant bits and starts at one digit. 9/17 digits always round-trip. The
+ * check reads back the way the decoder does (a double, then rounded to float). A '.'
+ * or an exponent is always present so the number reads as a real (-0.0 keeps its sign).
  */
 static int put_real(enc *e, double v, bool single)
 {
@@ -488,7 +489,9 @@ static int put_real(enc *e, double v, bool single)
         return failf(&e->f, MW_ERANGE, "%s has no JSON form", isnan(v) ? "NaN" : "infinity");
     char b[48];
     int n = 0;
-    for (int prec = single ? FLT_DIG : DBL_DIG; prec <= (single ? 9 : 17); prec++) {
+    bool subnormal = v != 0 && fabs(v) < (single ? FLT_MIN : DBL_MIN);
+    int first = subnormal ? 1 : single ? FLT_DIG : DBL_DIG;
+    for (int prec = first; prec <= (single ? 9 : 17); prec++) {
         n = snprintf(b, sizeof b, "%.*g", prec, v);
         double back = strtod(b, NULL);
         float fb;
