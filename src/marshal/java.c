@@ -850,13 +850,15 @@ static int d_struct(dec *d, const mw_type *t, mwi_jnode *n, size_t at, void *dst
                         (long long)d->c.opts->java_suid);
     if (!n->u.obj.nclasses)
         return ctx_fail(&d->c, MW_EPROTO, n->off, "class %s is externalizable", cls->name);
-    /* Where each member is in the stream, worked out once per class descriptor. */
+    /* Where each member is in the stream, worked out once per class descriptor. Members
+     * are taken in Java's order, the stream's, so that an object met inline first and
+     * through a pointer later keeps its identity (the pointer points at it). */
     int32_t *map = desc->memo;
     if (desc->memo_type != t) {
-        if (!(map = mw_arena_alloc(d->p.arena, 2 * sizeof *map * t->u.st.count, 4)))
+        if (!(map = mw_arena_alloc(d->p.arena, 2 * sizeof *map * cls->nfields, 4)))
             return ctx_fail(&d->c, MW_ENOMEM, n->off, "out of memory");
-        for (uint32_t i = 0; i < t->u.st.count; i++) {
-            const char *name = t->u.st.fields[i].name;
+        for (uint32_t i = 0; i < cls->nfields; i++) {
+            const char *name = cls->fields[i].name;
             const mwi_jclassdata *cd;
             const mwi_jdfield *f = find_field(n, name, strlen(name), &cd);
             map[2 * i] = f ? (int32_t)(cd - n->u.obj.cls) : -1;
@@ -869,8 +871,8 @@ static int d_struct(dec *d, const mw_type *t, mwi_jnode *n, size_t at, void *dst
     n->state = 1;
     n->memo_type = t;
     n->memo = dst;
-    for (uint32_t i = 0; i < t->u.st.count; i++) {
-        const mw_field *m = &t->u.st.fields[i];
+    for (uint32_t i = 0; i < cls->nfields; i++) {
+        const mwi_jfield *m = &cls->fields[i];
         const mw_type *ft = mw_type_resolve(m->type);
         char *fdst = (char *)dst + m->offset;
         push_name(&d->c, m->name);
