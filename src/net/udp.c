@@ -181,7 +181,7 @@ static int try_recv(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from)
     }
     *n = (size_t)len;
     if (msg.msg_flags & MSG_TRUNC)
-        return MW_EMSGSIZE; /* only if another thread swapped the queue under our peek */
+        return MW_EMSGSIZE; /* another reader took the peeked datagram: this one is cut */
     if (from && mwi_addr_from_sockaddr(from, (struct sockaddr *)&ss, msg.msg_namelen) != 0)
         memset(from, 0, sizeof *from);
     return 0;

@@ -305,6 +305,17 @@ static void test_ttl_and_loopback_setters(void **state)
     assert_int_equal(mw_udp_open(&s6, &a6, 0), 0);
 
     assert_int_equal(get_int(s4, IPPROTO_IP, IP_MULTICAST_TTL), 1); /* the default */
+    /* Only the groups a socket joined: IP_MULTICAST_ALL off on every UDP socket (where
+     * the kernel knows the option; the bystander above checks the behaviour). */
+    int all = -1;
+    socklen_t len = sizeof all;
+    if (getsockopt(mw_udp_fd(s4), IPPROTO_IP, IP_MULTICAST_ALL, &all, &len) == 0)
+        assert_int_equal(all, 0);
+#ifdef IPV6_MULTICAST_ALL
+    all = -1;
+    if (getsockopt(mw_udp_fd(s6), IPPROTO_IPV6, IPV6_MULTICAST_ALL, &all, &len) == 0)
+        assert_int_equal(all, 0);
+#endif
     assert_int_equal(mw_mcast_set_ttl(s4, 32), 0);
     assert_int_equal(get_int(s4, IPPROTO_IP, IP_MULTICAST_TTL), 32);
     assert_int_equal(mw_mcast_set_ttl(s4, 0), 0);
