@@ -96,23 +96,32 @@ static inline size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
 /* ---- shared checks ------------------------------------------------------------------ */
 
-/* True when s[0..n) is ASCII without NUL: the common case, checked 8 bytes at a time. A
- * zero byte borrows in w - ones and sets its own high bit, so (w | (w - ones)) has a
- * high bit set exactly when some byte is 0 or >= 0x80. */
-static bool plain_ascii(const uint8_t *s, size_t n)
+/* True when s[0..n) is ASCII without NUL: the common case, checked a word at a time with
+ * overlapping loads instead of a byte loop, whose exit branch costs more than the check
+ * for short strings. A zero byte borrows in w - ones and sets its own high bit, so
+ * (w | (w - ones)) has a high bit set exactly when some byte is 0 or >= 0x80. */
+static inline bool plain_ascii(const uint8_t *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if ((w | (w - ones)) & highs)
-            return false;
+    uint64_t w, bad = 0;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            bad |= (w | (w - ones)) & highs;
+        }
+        memcpy(&w, s + n - 8, 8);
+        bad |= (w | (w - ones)) & highs;
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        bad = ((a | (a - 0x01010101u)) | (b | (b - 0x01010101u))) & 0x80808080u;
+    } else if (n) {
+        /* 1 to 3 bytes: these three indexes cover them all. */
+        bad = (uint8_t)(s[0] - 1) >= 0x7f || (uint8_t)(s[n / 2] - 1) >= 0x7f ||
+              (uint8_t)(s[n - 1] - 1) >= 0x7f;
     }
-    for (; i < n; i++)
-        if (s[i] == 0 || s[i] >= 0x80)
-            return false;
-    return true;
+    return bad == 0;
 }
 
 static const mw_type *resolve(const mw_type *t)
@@ -219,7 +228,7 @@ static inline int put64(enc *e, uint64_t v)
 }
 
 /* A string's length after the checks encoding and size share. */
-static int string_len(const char *s, uint32_t bound, size_t *len, size_t *bad)
+static inline int string_len(const char *s, uint32_t bound, size_t *len, size_t *bad)
 {
     size_t n = strlen(s);
     *len = n;
@@ -258,7 +267,8 @@ static int put_bytes(enc *e, const void *data, size_t n)
     return 0;
 }
 
-static int enc_string(enc *e, const char *s, uint32_t bound)
+static inline __attribute__((always_inline)) int enc_string(enc *e, const char *s,
+                                                          uint32_t bound)
 {
     size_t n, bad;
     if (!s)
@@ -266,12 +276,17 @@ static int enc_string(enc *e, const char *s, uint32_t bound)
     int rc = string_len(s, bound, &n, &bad);
     if (rc)
         return string_fail(e, rc, n, bad, bound);
-    /* One reservation for length, bytes and padding. */
-    if ((rc = reserve(e, 4 + pad4(n))))
+    /* One reservation for length, bytes and padding, then plain stores. */
+    size_t padded = pad4(n);
+    if ((rc = reserve(e, 4 + padded)))
         return rc;
-    st32(e->b->data + e->b->len, (uint32_t)n);
-    e->b->len += 4;
-    return put_bytes(e, s, n);
+    uint8_t *o = e->b->data + e->b->len;
+    st32(o, (uint32_t)n);
+    if (padded != n)
+        memset(o + padded, 0, 4); /* the last word, before the bytes overwrite its head */
+    memcpy(o + 4, s, n);
+    e->b->len += 4 + padded;
+    return 0;
 }
 
 static int enc_value(enc *e, const mw_type *t, const uint8_t *p, uint32_t depth);
@@ -462,7 +477,18 @@ static int enc_value(enc *e, const mw_type *t, const uint8_t *p, uint32_t depth)
             return EFAIL(e, MW_EDEPTH, "nesting deeper than %u", e->max_depth);
         for (uint32_t i = 0; i < t->u.st.count; i++) {
             const mw_field *f = &t->u.st.fields[i];
-            if ((rc = enc_value(e, f->type, p + f->offset, depth + 1))) {
+            const mw_type *ft = f->type;
+            /* The commonest members inline, without a call and a jump table. */
+            if (ft->kind == MW_K_STRING) {
+                rc = enc_string(e, *(char *const *)(p + f->offset), ft->u.seq.bound);
+            } else if (ft->kind == MW_K_LONG || ft->kind == MW_K_ULONG) {
+                uint32_t v;
+                memcpy(&v, p + f->offset, 4);
+                rc = put32(e, v);
+            } else {
+                rc = enc_value(e, ft, p + f->offset, depth + 1);
+            }
+            if (rc) {
                 path_name(e->err, f->name);
                 return rc;
             }
@@ -654,9 +680,14 @@ typedef struct dec {
     const uint8_t *p;    /* the next byte */
     const uint8_t *end;
     mw_arena *arena;
+    char *pool;       /* arena space for strings not yet handed out */
+    size_t pool_left; /* its size */
     uint32_t max_depth;
     mw_marshal_error *err;
 } dec;
+
+/* The most string space taken from the arena at a time. */
+#define STRING_POOL_MAX 1024
 
 #define DFAIL(d, code, at, ...)                                                            \
     mwi_marshal_fail((d)->err, (code), (size_t)((at) - (d)->base), NULL, __VA_ARGS__)
@@ -734,16 +765,25 @@ static int dec_small(dec *d, const mw_type *t, uint8_t *p)
     return 0;
 }
 
-/* n bytes and their padding, which must be zero. */
-static int check_padding(dec *d, const uint8_t *s, size_t n)
+static int bad_padding(dec *d, const uint8_t *s, size_t n)
 {
-    for (size_t i = n; i < pad4(n); i++)
-        if (s[i])
-            return DFAIL(d, MW_EPROTO, s + i, "padding byte is 0x%02x, not zero", s[i]);
+    size_t i = n;
+    while (i < pad4(n) - 1 && !s[i])
+        i++;
+    return DFAIL(d, MW_EPROTO, s + i, "padding byte is 0x%02x, not zero", s[i]);
+}
+
+/* The padding after n bytes at s must be zero: one masked load of the last word. */
+static inline int check_padding(dec *d, const uint8_t *s, size_t n)
+{
+    size_t k = pad4(n) - n;
+    if (k && (ld32(s + n + k - 4) & ((1u << (8 * k)) - 1)))
+        return bad_padding(d, s, n);
     return 0;
 }
 
-static int dec_string(dec *d, char **out, uint32_t bound)
+static inline __attribute__((always_inline)) int dec_string(dec *d, char **out,
+                                                          uint32_t bound)
 {
     const uint8_t *at = d->p;
     if (avail(d) < 4)
@@ -765,9 +805,19 @@ static int dec_string(dec *d, char **out, uint32_t bound)
     int rc = check_padding(d, s, n);
     if (rc)
         return rc;
-    char *c;
-    if ((rc = dalloc(d, (size_t)n + 1, 1, at, (void **)&c)))
-        return rc;
+    /* Strings are carved from a pool, one arena call for many. A string's copy with its
+     * NUL is smaller than its encoding, so the strings still to come fit in what is left
+     * of the input: the pool never needs more. */
+    size_t need = (size_t)n + 1;
+    if (d->pool_left < need) {
+        size_t want = MWI_MAX(need, MWI_MIN(avail(d), STRING_POOL_MAX));
+        if ((rc = dalloc(d, want, 1, at, (void **)&d->pool)))
+            return rc;
+        d->pool_left = want;
+    }
+    char *c = d->pool;
+    d->pool += need;
+    d->pool_left -= need;
     memcpy(c, s, n);
     c[n] = '\0';
     *out = c;
@@ -986,7 +1036,19 @@ static int dec_value(dec *d, const mw_type *t, uint8_t *p, uint32_t depth)
             return too_deep(d);
         for (uint32_t i = 0; i < t->u.st.count; i++) {
             const mw_field *f = &t->u.st.fields[i];
-            if ((rc = dec_value(d, f->type, p + f->offset, depth + 1))) {
+            const mw_type *ft = f->type;
+            /* The commonest members inline, without a call and a jump table. */
+            if (ft->kind == MW_K_STRING) {
+                rc = dec_string(d, (char **)(p + f->offset), ft->u.seq.bound);
+            } else if ((ft->kind == MW_K_LONG || ft->kind == MW_K_ULONG) && avail(d) >= 4) {
+                uint32_t v = ld32(d->p);
+                memcpy(p + f->offset, &v, 4);
+                d->p += 4;
+                rc = 0;
+            } else {
+                rc = dec_value(d, ft, p + f->offset, depth + 1);
+            }
+            if (rc) {
                 path_name(d->err, f->name);
                 return rc;
             }
@@ -1020,7 +1082,7 @@ int mw_xdr_decode(const mw_type *t, const void *data, size_t len, void *value,
     if (!t || (!value && t->size) || (!data && len))
         return mwi_marshal_fail(err, MW_EINVAL, 0, NULL, "missing type, value or input");
     const uint8_t *in = data ? data : none;
-    dec d = {in, in, in + len, arena, mwi_max_depth(opts), err};
+    dec d = {in, in, in + len, arena, NULL, 0, mwi_max_depth(opts), err};
     size_t old = arena ? mwi_arena_bound(arena, len) : 0;
     int rc = dec_value(&d, t, value, 0);
     if (rc == 0 && d.p != d.end)

@@ -623,7 +623,8 @@ static void huge_lengths(void **state)
     mw_store_u32be(w.b + at.flags, 0x40000000u);
     assert_int_equal(mw_xdr_decode(&ev_t_every, w.b, w.n, &v, a, NULL, &err), MW_ETRUNCATED);
     assert_string_equal(err.path, "flags");
-    assert_true(mw_arena_used(a) < 256);
+    /* Two partial decodes of a few hundred bytes took about that much, not gigabytes. */
+    assert_true(mw_arena_used(a) < 4 * w.n);
 
     /* Over the bound, even when the input could hold it. */
     golden_wire(&w);
