@@ -17,7 +17,9 @@
 #define CLI_COMMANDS(X)                                                                   \
     X(udp)                                                                                \
     X(tcp)                                                                                \
-    X(mcast)
+    X(mcast)                                                                              \
+    X(encode)                                                                             \
+    X(decode)
 
 #define CLI_DECLARE(name) extern const cli_command cli_cmd_##name;
 CLI_COMMANDS(CLI_DECLARE)
