@@ -444,7 +444,7 @@ static void objref_layout(void **state)
     mw_arena_destroy(a);
 }
 
-/* ---- refusals ------------------------------------------------------------------------------ */
+/* ---- refusals ---------------------------------------------------------------------------- */
 
 static void showcase_refused(void **state)
 {
@@ -497,7 +497,8 @@ typedef struct wide_union {
 static const mw_case wide_cases[] = {{"v", &mw_t_long, 1, false}};
 static const mw_type wide_t = {.kind = MW_K_UNION, .name = "Wide", .size = sizeof(wide_union),
                                .align = alignof(wide_union),
-                               .u.un = {&mw_t_longlong, offsetof(wide_union, v), wide_cases, 1}};
+                               .u.un = {&mw_t_longlong, offsetof(wide_union, v), wide_cases,
+                                        1}};
 
 /* union switch (unsigned int) { case 1: int v; case 2: void; }: no default. */
 typedef struct strict_union {
@@ -507,7 +508,8 @@ typedef struct strict_union {
 static const mw_case strict_cases[] = {{"v", &mw_t_long, 1, false}, {NULL, NULL, 2, false}};
 static const mw_type strict_t = {.kind = MW_K_UNION, .name = "Strict",
                                  .size = sizeof(strict_union), .align = alignof(strict_union),
-                                 .u.un = {&mw_t_ulong, offsetof(strict_union, v), strict_cases, 2}};
+                                 .u.un = {&mw_t_ulong, offsetof(strict_union, v), strict_cases,
+                                          2}};
 
 static void encode_refusals(void **state)
 {
@@ -564,7 +566,7 @@ static void encode_refusals(void **state)
     mw_buf_free(&out);
 }
 
-/* ---- hostile input ------------------------------------------------------------------------- */
+/* ---- hostile input ----------------------------------------------------------------------- */
 
 static void every_truncation(void **state)
 {

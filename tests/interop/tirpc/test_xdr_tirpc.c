@@ -45,7 +45,10 @@ struct t_inner {
     u_int b;
 };
 
-static bool_t x_inner(XDR *x, struct t_inner *v) { return xdr_int(x, &v->a) && xdr_u_int(x, &v->b); }
+static bool_t x_inner(XDR *x, struct t_inner *v)
+{
+    return xdr_int(x, &v->a) && xdr_u_int(x, &v->b);
+}
 
 static bool_t x_text16(XDR *x, char **s) { return xdr_string(x, s, 16); }
 
@@ -148,7 +151,7 @@ static bool_t x_every(XDR *x, struct t_every *v)
            x_ref(x, &v->ref);
 }
 
-/* ---- between the two representations ------------------------------------------------------ */
+/* ---- between the two representations ----------------------------------------------------- */
 
 static void *copy_in(mw_arena *a, const void *p, size_t n)
 {
@@ -189,7 +192,9 @@ static void to_tirpc(const ev_every *v, struct t_every *t, mw_arena *a)
     case 1: t->choice.u.number = v->choice.u.number; break;
     case 2: t->choice.u.text = v->choice.u.text; break;
     case 3: break;
-    case 4: t->choice.u.inner = (struct t_inner){v->choice.u.inner.a, v->choice.u.inner.b}; break;
+    case 4:
+        t->choice.u.inner = (struct t_inner){v->choice.u.inner.a, v->choice.u.inner.b};
+        break;
     default: t->choice.u.other = v->choice.u.other; break;
     }
     t->maybe = (struct t_inner *)v->maybe;
@@ -263,7 +268,7 @@ static void from_tirpc(const struct t_every *t, ev_every *v, mw_arena *a)
     v->ref.interface = str_in(a, t->ref.interface);
 }
 
-/* ---- the cross-checks ---------------------------------------------------------------------- */
+/* ---- the cross-checks -------------------------------------------------------------------- */
 
 static char tirpc_buf[1 << 16];
 
@@ -441,7 +446,7 @@ static void every_extremes(void **state)
     mw_arena_destroy(a);
 }
 
-/* ---- timing ------------------------------------------------------------------------------- */
+/* ---- timing ------------------------------------------------------------------------------ */
 
 static double time_ours(const mw_person *p, int iters)
 {
