@@ -7,6 +7,7 @@
 #include <midway/base.h>
 #include <midway/net.h>
 #include <midway/marshal.h>
+#include <midway/rr.h>
 
 /* The library's version. */
 #define MW_VERSION_MAJOR 0
