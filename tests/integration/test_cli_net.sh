@@ -121,7 +121,7 @@ expect_out() {
 # message starting with 'midway: ' on stderr.
 expect_fail() {
     local first
-    first=$(head -n1 "$TMP/$1.err")
+    first=$(grep -m1 '^midway: ' "$TMP/$1.err")
     if [ "$RC" -eq "$2" ] && [ ! -s "$TMP/$1.out" ] && [[ $first == "midway: "* ]]; then
         ok "$3 -> exit $2: $first"
     else
@@ -278,7 +278,12 @@ if have_ipv6 && start_server udp_serve6 "$MW" udp serve --port 0 --bind ::1 --co
     if [[ $LINE == "listening on [::1]:"* ]]; then ok "udp serve --bind ::1 listens on [::1]"; else bad "udp serve --bind ::1: $LINE"; fi
     run udp_v6b "$MW" udp send "[::1]:$PORT" $'tab\there, backslash \\ end'
     expect_out udp_v6b 'Reply: tab\there, backslash \\ end' "udp send escapes control bytes and backslashes"
-    wait_exit "$SERVER"
+    if wait_exit "$SERVER" && [ "$RC" -eq 0 ]; then
+        ok "udp serve --count 1 exits 0"
+    else
+        bad "udp serve --bind ::1 --count 1 did not exit cleanly (status $RC)"
+        show udp_serve6
+    fi
 fi
 
 # --- TCP round trips --------------------------------------------------------------------

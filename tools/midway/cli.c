@@ -11,7 +11,10 @@
  * single value is enough. */
 static const char *g_context = "";
 
-void cli_set_context(const char *context) { g_context = context ? context : ""; }
+void cli_set_context(const char *context)
+{
+    g_context = context ? context : "";
+}
 
 static void vprint_error(const char *fmt, va_list ap)
 {

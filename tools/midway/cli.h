@@ -64,7 +64,9 @@ void cli_verb_usage(const cli_verb *v, FILE *f, bool full);
 /* ------------------------------------------------------------------------------------ */
 
 /* Put this entry in every verb's option table, before the terminating zero entry. */
+/* clang-format off */
 #define CLI_OPTION_HELP {"help", no_argument, NULL, 'h'}
+/* clang-format on */
 
 /* cli_getopt returned something the verb must not handle; *exit_code says how to end. */
 #define CLI_OPT_EXIT (-2)

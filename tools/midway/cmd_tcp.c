@@ -4,7 +4,7 @@
 
 #include "cli.h"
 
-#define TCP_DEFAULT_PORT 7896       /* the port of Figure 4.6 */
+#define TCP_DEFAULT_PORT 7896      /* the port of Figure 4.6 */
 #define TCP_WRITE_TIMEOUT_MS 30000 /* a client that stops reading loses its connection */
 
 /* The listening socket: the address --bind names, or by default the IPv6 wildcard (dual
@@ -36,8 +36,8 @@ static int open_listener(const char *bind_text, uint16_t port, mw_tcp_listener *
 
 /* One client connection, owned by the thread that serves it. */
 typedef struct conn {
-    mw_tcp *tcp;                /* the connection; closed by serve_conn */
-    char peer[MW_ADDR_STRLEN];  /* the client's address, for the log */
+    mw_tcp *tcp;               /* the connection; closed by serve_conn */
+    char peer[MW_ADDR_STRLEN]; /* the client's address, for the log */
 } conn;
 
 /* The Connection thread of Figure 4.6: echoes each string the client writes with
@@ -200,8 +200,8 @@ static int tcp_send(const cli_verb *v, int argc, char **argv)
     if (mw_mutf8_length(msg, len, &mlen, &bad) != 0)
         return cli_usage_error(v, "MSG is not valid UTF-8 (byte %zu)", bad);
     if (mlen > MW_UTF_MAX)
-        return cli_usage_error(v, "MSG is too long for writeUTF (%zu bytes, at most %d)",
-                               mlen, MW_UTF_MAX);
+        return cli_usage_error(v, "MSG is too long for writeUTF (%zu bytes, at most %d)", mlen,
+                               MW_UTF_MAX);
 
     mw_addr dest;
     if ((rc = cli_resolve(dest_text, -1, 0, &dest)) != 0)

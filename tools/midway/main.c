@@ -14,11 +14,11 @@
 #endif
 
 /* Every command, in the order `midway --help` lists them. */
-#define CLI_COMMANDS(X)                                                                   \
-    X(udp)                                                                                \
-    X(tcp)                                                                                \
-    X(mcast)                                                                              \
-    X(encode)                                                                             \
+#define CLI_COMMANDS(X)                                                                        \
+    X(udp)                                                                                     \
+    X(tcp)                                                                                     \
+    X(mcast)                                                                                   \
+    X(encode)                                                                                  \
     X(decode)
 
 #define CLI_DECLARE(name) extern const cli_command cli_cmd_##name;
