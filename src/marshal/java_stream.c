@@ -310,7 +310,7 @@ int mwi_jw_reference(mwi_jwriter *w, uint32_t handle)
 /* Appends the modified UTF-8 form (m bytes, already measured). */
 static int put_mutf8(mwi_jwriter *w, const char *s, size_t n, size_t m)
 {
-    if (w->out) {
+    if (w->out && n) {
         int rc = mw_mutf8_from_utf8(w->out, s, n, NULL);
         if (rc)
             return rc;
@@ -472,7 +472,9 @@ static int rd_text(mwi_jparser *p, uint64_t n, const char **s, size_t *len, cons
         return rc;
     size_t bad = 0;
     mw_buf_reset(&p->text);
-    rc = mw_mutf8_to_utf8(&p->text, m, (size_t)n, &bad);
+    /* (Empty text skips the conversion: base's converter forms NULL + 0 on an empty
+     * buffer, which UBSan reports.) */
+    rc = n ? mw_mutf8_to_utf8(&p->text, m, (size_t)n, &bad) : 0;
     if (rc == MW_EUTF)
         return fail(p, rc, start + bad, "invalid modified UTF-8 in %s", what);
     if (rc)
