@@ -302,20 +302,7 @@ static int b64_value(unsigned char c)
     return -1;
 }
 
-/* The decoded length of s[0..n), or MW_EPROTO (with *bad) when the length or the
- * padding is wrong. */
-static int b64_length(const char *s, size_t n, size_t *out, size_t *bad)
-{
-    if (n % 4) {
-        *bad = n;
-        return MW_EPROTO;
-    }
-    size_t pad = n && s[n - 1] == '=' ? (n > 1 && s[n - 2] == '=' ? 2 : 1) : 0;
-    *out = n / 4 * 3 - pad;
-    return 0;
-}
-
-/* Decodes s[0..n) (length checked by b64_length) into dst. Strict: only the alphabet,
+/* Decodes s[0..n) (a multiple of 4 characters) into dst. Strict: only the alphabet,
  * '=' only as final padding, and the bits padding leaves over must be zero, so every
  * byte string has exactly one accepted form and re-encoding reproduces the input. */
 static int b64_decode(const char *s, size_t n, uint8_t *dst, size_t *bad)
@@ -451,17 +438,12 @@ static int put_close(enc *e, char c, size_t items)
     return rc ? rc : put(e, &c, 1);
 }
 
-static int put_int(enc *e, int64_t v)
+/* v as a signed or (for the unsigned kinds) unsigned decimal integer. */
+static int put_integer(enc *e, int64_t v, bool is_unsigned)
 {
     char b[24];
-    int n = snprintf(b, sizeof b, "%" PRId64, v);
-    return put(e, b, (size_t)n);
-}
-
-static int put_uint(enc *e, uint64_t v)
-{
-    char b[24];
-    int n = snprintf(b, sizeof b, "%" PRIu64, v);
+    int n = is_unsigned ? snprintf(b, sizeof b, "%" PRIu64, (uint64_t)v)
+                        : snprintf(b, sizeof b, "%" PRId64, v);
     return put(e, b, (size_t)n);
 }
 
@@ -581,7 +563,7 @@ static int put_objref(enc *e, const mw_objref *r)
         mw_buf tmp = {0};
         rc = mw_objref_format(r, &tmp);
         if (!rc)
-            rc = put(e, NULL, tmp.len + 2);
+            rc = put(e, NULL, tmp.len + 2); /* counting: only the length is used */
         mw_buf_free(&tmp);
     }
     if (rc == MW_EINVAL || rc == MW_ERANGE)
@@ -678,8 +660,9 @@ static int enc_value(enc *e, const mw_type *t, const void *v, uint32_t depth)
     case MW_K_BOOLEAN: return put_str(e, *(const bool *)v ? "true" : "false");
     case MW_K_CHAR: return put_char(e, *(const char *)v);
     case MW_K_OCTET: case MW_K_USHORT: case MW_K_ULONG: case MW_K_ULONGLONG:
-        return put_uint(e, (uint64_t)mwi_load_int(t, v));
-    case MW_K_SHORT: case MW_K_LONG: case MW_K_LONGLONG: return put_int(e, mwi_load_int(t, v));
+        return put_integer(e, mwi_load_int(t, v), true);
+    case MW_K_SHORT: case MW_K_LONG: case MW_K_LONGLONG:
+        return put_integer(e, mwi_load_int(t, v), false);
     case MW_K_FLOAT: return put_real(e, *(const float *)v, true);
     case MW_K_DOUBLE: return put_real(e, *(const double *)v, false);
     case MW_K_STRING: {
@@ -946,38 +929,8 @@ static int get_string(dec *d, const json_t *j, const char **s, size_t *n, const 
     return 0;
 }
 
-/* Reads an integer as sign and magnitude; *over when even the magnitude overflows. */
-static int get_integer(dec *d, const json_t *j, bool *neg, uint64_t *mag, bool *over)
-{
-    *over = false;
-    if (json_is_integer(j)) {
-        json_int_t v = json_integer_value(j);
-        *neg = v < 0;
-        *mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        return 0;
-    }
-    const span *b = big_literal(d, j);
-    if (!b)
-        return json_is_real(j) ? failf(&d->f, MW_EPROTO, "expected an integer, found a real "
-                                                         "number")
-                               : expected(d, "an integer", j);
-    const char *p = d->text + b->off;
-    size_t n = b->len;
-    *neg = p[0] == '-';
-    uint64_t v = 0;
-    for (size_t i = *neg; i < n; i++) {
-        unsigned digit = (unsigned)(p[i] - '0');
-        if (v > (UINT64_MAX - digit) / 10) {
-            *over = true;
-            v = UINT64_MAX;
-            break;
-        }
-        v = v * 10 + digit;
-    }
-    *mag = v;
-    return 0;
-}
-
+/* Integers arrive as jansson integers, or as placeholders for literals beyond long long,
+ * read here from their digits without overflow. */
 static int dec_integer(dec *d, const mw_type *t, const json_t *j, void *dst)
 {
     int64_t min;
@@ -991,21 +944,33 @@ static int dec_integer(dec *d, const mw_type *t, const json_t *j, void *dst)
     case MW_K_LONGLONG: min = INT64_MIN, max = INT64_MAX; break;
     default: min = 0, max = UINT64_MAX; break;
     }
-    bool neg, over;
-    uint64_t mag;
-    int rc = get_integer(d, j, &neg, &mag, &over);
-    if (rc)
-        return rc;
+    bool neg = false, over = false;
+    uint64_t mag = 0;
+    const span *b = big_literal(d, j);
+    if (json_is_integer(j)) {
+        json_int_t v = json_integer_value(j);
+        neg = v < 0;
+        mag = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    } else if (b) {
+        const char *p = d->text + b->off;
+        neg = p[0] == '-';
+        for (size_t i = neg; i < b->len && !over; i++) {
+            unsigned digit = (unsigned)(p[i] - '0');
+            over = mag > (UINT64_MAX - digit) / 10;
+            mag = mag * 10 + digit;
+        }
+    } else if (json_is_real(j)) {
+        return failf(&d->f, MW_EPROTO, "expected an integer, found a real number");
+    } else {
+        return expected(d, "an integer", j);
+    }
     uint64_t neg_limit = (uint64_t)0 - (uint64_t)min; /* |min|, exact for INT64_MIN too */
     if (over || (neg && mag > neg_limit) || (!neg && mag > max)) {
-        if (over) {
-            const span *b = big_literal(d, j);
-            char q[48];
-            return failf(&d->f, MW_ERANGE, "%s is out of range for %s",
-                         printable(d->text + b->off, b->len, q), mw_kind_name(t->kind));
-        }
-        return failf(&d->f, MW_ERANGE, "%s%" PRIu64 " is out of range for %s", neg ? "-" : "",
-                     mag, mw_kind_name(t->kind));
+        char q[48];
+        return failf(&d->f, MW_ERANGE, "%s is out of range for %s",
+                     b ? printable(d->text + b->off, b->len, q)
+                       : (snprintf(q, sizeof q, "%s%" PRIu64, neg ? "-" : "", mag), q),
+                     mw_kind_name(t->kind));
     }
     mwi_store_int(t, dst, neg ? (int64_t)((uint64_t)0 - mag) : (int64_t)mag);
     return 0;
@@ -1013,47 +978,37 @@ static int dec_integer(dec *d, const mw_type *t, const json_t *j, void *dst)
 
 static int dec_real(dec *d, bool single, const json_t *j, void *dst)
 {
+    const char *type = single ? "float" : "double";
+    const span *b = big_literal(d, j);
     double v;
-    const span *b;
-    if (json_is_real(j)) {
-        v = json_real_value(j);
-    } else if (json_is_integer(j)) {
+    float f = 0;
+    if (json_is_integer(j)) {
         /* Straight from the integer: one rounding, as a reader of the text would do. */
-        if (single)
-            *(float *)dst = (float)json_integer_value(j);
-        else
-            *(double *)dst = (double)json_integer_value(j);
-        return 0;
-    } else if ((b = big_literal(d, j)) != NULL) {
+        f = (float)json_integer_value(j);
+        v = (double)json_integer_value(j);
+    } else if (b) {
         char digits[MAX_REAL_DIGITS + 2];
         if (b->len > MAX_REAL_DIGITS)
-            return failf(&d->f, MW_ERANGE, "integer of %zu digits is out of range for %s",
-                         b->len, single ? "float" : "double");
+            return failf(&d->f, MW_ERANGE, "%zu-digit integer is out of range for %s", b->len,
+                         type);
         memcpy(digits, d->text + b->off, b->len);
         digits[b->len] = '\0';
-        float f = 0;
-        v = single ? (f = strtof(digits, NULL)) : strtod(digits, NULL);
-        if (!isfinite(v))
-            return failf(&d->f, MW_ERANGE, "%zu-digit integer is out of range for %s", b->len,
-                         single ? "float" : "double");
-        if (single)
-            *(float *)dst = f;
-        else
-            *(double *)dst = v;
-        return 0;
+        f = strtof(digits, NULL);
+        v = single ? f : strtod(digits, NULL);
+    } else if (json_is_real(j)) {
+        v = json_real_value(j);
+        if (single && !to_float(v, &f))
+            return failf(&d->f, MW_ERANGE, "%g is out of range for float", v);
     } else {
         return expected(d, "a number", j);
     }
+    /* jansson never yields NaN or infinity; a long literal can overflow. */
     if (!isfinite(v))
-        return failf(&d->f, MW_ERANGE, "not a finite number");
-    if (single) {
-        float f;
-        if (!to_float(v, &f))
-            return failf(&d->f, MW_ERANGE, "%g is out of range for float", v);
+        return failf(&d->f, MW_ERANGE, "number out of range for %s", type);
+    if (single)
         *(float *)dst = f;
-    } else {
+    else
         *(double *)dst = v;
-    }
     return 0;
 }
 
@@ -1131,9 +1086,10 @@ static int dec_base64(dec *d, const json_t *j, uint8_t *dst, size_t want, uint32
     int rc = get_string(d, j, &s, &n, "a base64 string");
     if (rc)
         return rc;
-    if (b64_length(s, n, &m, &bad))
+    if (n % 4)
         return failf(&d->f, MW_EPROTO, "base64 text of %zu characters (not a multiple of 4)",
                      n);
+    m = n / 4 * 3 - (n && s[n - 1] == '=') - (n > 1 && s[n - 2] == '=');
     if (dst && m != want)
         return failf(&d->f, MW_EPROTO, "%zu octets where the array holds %zu", m, want);
     if (!dst && ((bound && m > bound) || m > UINT32_MAX))
