@@ -3,7 +3,10 @@
 # java.io.ObjectOutputStream and ObjectInputStream, for Person (Figure 4.9) and a nested
 # Household (objects, null, a String and an object written twice, arrays, an enum).
 # For each: our bytes must equal the JDK's byte for byte, the JDK must read ours, and we
-# must read the JDK's, both printing the same fields.
+# must read the JDK's, both printing the same fields. Then three Showcase values (every
+# kind: unions, an any, an optional, fixed arrays, object references): the JDK reads
+# ours into Java classes and writes them again, which must give our bytes back, and we
+# must read what it wrote as the value we started from.
 set -uo pipefail
 if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
     echo "SKIP: no JDK"
@@ -16,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 CLASSES="$BUILD/tests/interop/java-serial/classes"
 rm -rf "$CLASSES" && mkdir -p "$CLASSES"
-if ! timeout 120 javac -Xlint:all -Werror -encoding UTF-8 -d "$CLASSES" "$HERE"/*.java; then
+if ! timeout 120 javac -Xlint:all -Werror -encoding UTF-8 -d "$CLASSES" "$HERE"/*.java "$HERE"/midway/*.java; then
     echo "FAIL javac"
     exit 1
 fi
@@ -45,6 +48,22 @@ for case in person household; do
     want=$(jrun ReadPerson "$jdk")
     mw_expect_eq "$case: ObjectInputStream reads ours" "$want" "$(jrun ReadPerson "$ours" 2>&1)"
     mw_expect_eq "$case: we read ObjectOutputStream's" "$want" "$("$PEER" decode "$case" "$jdk" 2>&1)"
+done
+
+for case in showcase1 showcase2 showcase3; do
+    ours="$MW_TMP/ours-$case.bin"
+    again="$MW_TMP/jdk-$case.bin"
+    mw_check "$case: java_serial_peer writes" bash -c '"$0" encode "$1" >"$2"' "$PEER" "$case" "$ours"
+    mw_check "$case: ObjectInputStream reads ours, ObjectOutputStream writes it again" \
+        jrun Reserialize "$ours" "$again"
+    if cmp -s "$ours" "$again"; then
+        mw_check "$case: the JDK writes our $(wc -c <"$ours") bytes back unchanged" true
+    else
+        mw_check "$case: the JDK writes our bytes back unchanged" false
+        show_diff "$again" "$ours"
+    fi
+    mw_expect_eq "$case: we read the JDK's as the value we wrote" equal \
+        "$("$PEER" check "$case" "$again" 2>&1)"
 done
 
 # What the figure shows, independently of both implementations.

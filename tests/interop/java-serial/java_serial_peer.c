@@ -2,8 +2,11 @@
  * java_serial_peer.c - Midway's side of the Java serialization interop test:
  *   java_serial_peer encode person|household      writes the stream to stdout
  *   java_serial_peer decode person|household FILE prints the value as ReadPerson does
- * The values are those WritePerson.java makes; the types are described here as midl
- * would generate them (Household.java's fields, in C order).
+ *   java_serial_peer encode showcaseN             writes Showcase variant N (1-3)
+ *   java_serial_peer check showcaseN FILE         decodes FILE, says whether it equals N
+ * Person and Household are the values WritePerson.java makes; their types are described
+ * here as midl would generate them (Household.java's fields, in C order). The Showcase
+ * variants cover every union case, the any, the optional and object references.
  */
 #include <inttypes.h>
 #include <stdalign.h>
@@ -13,6 +16,8 @@
 #include <string.h>
 
 #include <midway/marshal.h>
+
+#include "marshal/example_types.h"
 
 typedef struct household {
     mw_person head;
@@ -104,10 +109,105 @@ static void print_household(const household *h)
     printf("]}\n");
 }
 
+static char label[] = "warm", text[] = "b\xC3\xA9ta \xF0\x9F\x98\x80";
+static int32_t any_numbers[] = {1, 2, 3, 4};
+static mw_seq any_seq = {4, any_numbers};
+static uint8_t blob[] = {0, 1, 254, 255};
+static mw_person owner = {smith_s, london, 1934};
+
+/* Showcase variant n (1-3): the label case, an owner that is people[1] and an any that is
+ * people[0]; the temperature case, no owner, an any holding sequence<long>; the default
+ * case, an owner of its own, an empty any, one tag string twice, an IPv6 reference. */
+static int make_showcase(int n, mw_ex_showcase *s, mw_arena *a)
+{
+    memset(s, 0, sizeof *s);
+    s->basics = (mw_ex_basics){true, 200, 'q', -300, 65000, -70000, 4000000000u,
+                               INT64_MIN, UINT64_MAX, 1.25f, -1e-300, text};
+    s->numbers = (mw_seq){3, numbers};
+    s->tags = (mw_seq){2, tags};
+    if (n == 3) {
+        static char *three[] = {tag_a, tag_b, tag_a};
+        s->tags = (mw_seq){3, three};
+    }
+    s->blob = (mw_seq){4, blob};
+    for (int i = 0; i < 6; i++)
+        s->matrix[i / 3][i % 3] = (int16_t)(i * 1000 - 2500);
+    s->color = MW_EX_BLUE;
+    s->temperature = -40.0;
+    s->people = (mw_seq){2, people};
+    const char *where = "192.0.2.7:7896";
+    if (n == 1) {
+        s->reading.d = 2;
+        s->reading.u.label = label;
+        s->owner = &people[1];
+        s->extra = (mw_any){&mw_t_person, &people[0]};
+    } else if (n == 2) {
+        s->reading.d = 1;
+        s->reading.u.temperature = 21.5;
+        s->extra = (mw_any){&seq_long, &any_seq};
+    } else {
+        s->reading.d = 9;
+        s->reading.u.color = MW_EX_GREEN;
+        s->owner = &owner;
+        where = "[2001:db8::7]:443";
+    }
+    mw_addr addr;
+    if (mw_addr_parse(&addr, where, -1))
+        return 1;
+    if (mw_objref_make(&s->ref, &addr, "HelloApp::Hello", a))
+        return 1;
+    s->ref.created_ms = 1732190000123; /* fixed, so the bytes are the same every run */
+    s->ref.object_number = (uint32_t)(41 + n);
+    return 0;
+}
+
+static int showcase(const char *cmd, int n, const char *file)
+{
+    mw_arena *a;
+    mw_ex_showcase s;
+    if (mw_arena_create(&a, 0) || make_showcase(n, &s, a))
+        return 1;
+    mw_marshal_error err = {0};
+    if (strcmp(cmd, "encode") == 0) {
+        mw_buf b = {0};
+        int rc = mw_java_encode(&mwi_t_showcase, &s, &b, NULL, &err);
+        if (rc) {
+            fprintf(stderr, "encode: %s at %s: %s\n", mw_errname(rc), err.path, err.detail);
+            return 1;
+        }
+        fwrite(b.data, 1, b.len, stdout);
+        mw_buf_free(&b);
+        mw_arena_destroy(a);
+        return 0;
+    }
+    FILE *f = file ? fopen(file, "rb") : NULL;
+    if (!f)
+        return 1;
+    mw_buf in = {0};
+    uint8_t chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (mw_buf_append(&in, chunk, got))
+            return 1;
+    fclose(f);
+    mw_ex_showcase back;
+    int rc = mw_java_decode(&mwi_t_showcase, in.data, in.len, &back, a, NULL, &err);
+    if (rc) {
+        printf("decode: %s at byte %zu, %s: %s\n", mw_errname(rc), err.offset, err.path,
+               err.detail);
+        return 1;
+    }
+    printf("%s\n", mw_value_equal(&mwi_t_showcase, &s, &back) ? "equal" : "differs");
+    mw_buf_free(&in);
+    mw_arena_destroy(a);
+    return 0;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: java_serial_peer encode person|household\n"
-                    "       java_serial_peer decode person|household FILE\n");
+    fprintf(stderr, "usage: java_serial_peer encode person|household|showcase1-3\n"
+                    "       java_serial_peer decode person|household FILE\n"
+                    "       java_serial_peer check showcase1-3 FILE\n");
     return 2;
 }
 
@@ -115,6 +215,8 @@ int main(int argc, char **argv)
 {
     if (argc < 3)
         return usage();
+    if (strncmp(argv[2], "showcase", 8) == 0 && argv[2][8] >= '1' && argv[2][8] <= '3')
+        return showcase(argv[1], argv[2][8] - '0', argc > 3 ? argv[3] : NULL);
     bool is_person = strcmp(argv[2], "person") == 0;
     if (!is_person && strcmp(argv[2], "household") != 0)
         return usage();
