@@ -1262,7 +1262,7 @@ static int d_any(dec *d, mwi_jnode *n, mw_any *a, uint32_t depth)
     a->value = NULL;
     if (!n)
         return 0;
-    const mw_type *t;
+    const mw_type *t = NULL;
     int rc = any_type(d, n, &t);
     if (rc)
         return rc;

@@ -550,7 +550,7 @@ static int skip_until_end(mwi_jparser *p, uint32_t depth, const char *what)
 {
     for (;;) {
         size_t off = p->r.off;
-        uint8_t tc;
+        uint8_t tc = 0;
         int rc = peek(p, &tc, what);
         if (rc)
             return rc;
@@ -654,7 +654,7 @@ static int parse_fields(mwi_jparser *p, mwi_jdesc *d)
             f->slot = d->prim_size;
             d->prim_size += (uint32_t)w;
         } else if (code == 'L' || code == '[') {
-            size_t slen;
+            size_t slen = 0;
             if ((rc = parse_type_string(p, &f->sig, &slen)))
                 return rc;
             if (slen < 2 || f->sig[0] != f->code)
