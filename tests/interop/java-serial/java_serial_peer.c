@@ -2,6 +2,7 @@
  * java_serial_peer.c - Midway's side of the Java serialization interop test:
  *   java_serial_peer encode person|household      writes the stream to stdout
  *   java_serial_peer decode person|household FILE prints the value as ReadPerson does
+ *   java_serial_peer decode rich FILE             reads class RichPerson as a Person
  *   java_serial_peer encode showcaseN             writes Showcase variant N (1-3)
  *   java_serial_peer check showcaseN FILE         decodes FILE, says whether it equals N
  * Person and Household are the values WritePerson.java makes; their types are described
@@ -206,7 +207,7 @@ static int showcase(const char *cmd, int n, const char *file)
 static int usage(void)
 {
     fprintf(stderr, "usage: java_serial_peer encode person|household|showcase1-3\n"
-                    "       java_serial_peer decode person|household FILE\n"
+                    "       java_serial_peer decode person|household|rich FILE\n"
                     "       java_serial_peer check showcase1-3 FILE\n");
     return 2;
 }
@@ -217,11 +218,14 @@ int main(int argc, char **argv)
         return usage();
     if (strncmp(argv[2], "showcase", 8) == 0 && argv[2][8] >= '1' && argv[2][8] <= '3')
         return showcase(argv[1], argv[2][8] - '0', argc > 3 ? argv[3] : NULL);
-    bool is_person = strcmp(argv[2], "person") == 0;
+    bool is_rich = strcmp(argv[2], "rich") == 0;
+    bool is_person = is_rich || strcmp(argv[2], "person") == 0;
     if (!is_person && strcmp(argv[2], "household") != 0)
         return usage();
     const mw_type *t = is_person ? &mw_t_person : &household_t;
     mw_marshal_opts opts = {.java_suid_set = true, .java_suid = 1};
+    if (is_rich)
+        opts.java_class = "RichPerson";
     if (!is_person) {
         opts.java_class = "Household";
         opts.java_suid = 0x4D49445741590001;
