@@ -59,6 +59,30 @@ static void init_libs(void)
 
 void mwi_xml_init(void) { pthread_once(&init_once, init_libs); }
 
+static void silent(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+void mwi_xml_quiet(mwi_xml_handlers *saved)
+{
+    mwi_xml_init();
+    saved->generic = xmlGenericError;
+    saved->generic_ctx = xmlGenericErrorContext;
+    saved->structured = xmlStructuredError;
+    saved->structured_ctx = xmlStructuredErrorContext;
+    /* No global structured handler either: ours, on each context, must see the errors. */
+    xmlSetGenericErrorFunc(NULL, silent);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+}
+
+void mwi_xml_restore(const mwi_xml_handlers *saved)
+{
+    xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
+    xmlSetStructuredErrorFunc(saved->structured_ctx, saved->structured);
+}
+
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 static void trim(const char **s, size_t *n)
@@ -559,6 +583,9 @@ static int enc_content(enc *e, const mw_type *t, const void *v, uint32_t depth)
     }
 }
 
+static int write_document(enc *e, const mw_type *t, const void *value, const char *root,
+                          bool pretty);
+
 int mw_xml_encode(const mw_type *t, const void *value, mw_buf *out,
                   const mw_marshal_opts *opts, mw_marshal_error *err)
 {
@@ -566,7 +593,6 @@ int mw_xml_encode(const mw_type *t, const void *value, mw_buf *out,
         return mwi_marshal_fail(err, MW_EINVAL, 0, "", "missing type, value or buffer");
     if (mwi_xml_check_opts(opts))
         return mwi_marshal_fail(err, MW_EINVAL, 0, "", "xml_prefix must be a name and needs xml_ns");
-    mwi_xml_init();
     enc e = {.prefix = opts && opts->xml_prefix ? XC opts->xml_prefix : NULL,
              .ns = opts ? opts->xml_ns : NULL,
              .max_depth = mwi_max_depth(opts),
@@ -582,31 +608,10 @@ int mw_xml_encode(const mw_type *t, const void *value, mw_buf *out,
                      rt ? mw_kind_name(rt->kind) : "unresolved");
 
     size_t start = out->len;
-    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(out_write, out_close, &e, NULL);
-    if (!ob)
-        return efail(&e, MW_ENOMEM, "cannot create the XML writer");
-    e.w = xmlNewTextWriter(ob); /* owns ob from here, even on failure */
-    if (!e.w)
-        return efail(&e, MW_ENOMEM, "cannot create the XML writer");
-    int rc = 0;
-    if (opts && opts->pretty) {
-        xmlTextWriterSetIndent(e.w, 1);
-        xmlTextWriterSetIndentString(e.w, XC "  ");
-    }
-    rc = wrote(&e, xmlTextWriterStartDocument(e.w, "1.0", "UTF-8", NULL));
-    if (!rc)
-        rc = start_elem(&e, root, true);
-    if (!rc)
-        rc = enc_content(&e, t, value, 0);
-    if (!rc)
-        rc = end_elem(&e);
-    if (!rc)
-        rc = wrote(&e, xmlTextWriterEndDocument(e.w));
-    if (!rc)
-        rc = wrote(&e, xmlTextWriterFlush(e.w));
-    xmlFreeTextWriter(e.w);
-    if (!rc && e.io_rc)
-        rc = efail(&e, e.io_rc, "writing the document failed");
+    mwi_xml_handlers saved;
+    mwi_xml_quiet(&saved);
+    int rc = write_document(&e, t, value, root, opts && opts->pretty);
+    mwi_xml_restore(&saved);
     if (rc) {
         out->len = start;
         return rc;
@@ -616,6 +621,37 @@ int mw_xml_encode(const mw_type *t, const void *value, mw_buf *out,
     if (out->len > start && out->data[out->len - 1] == '\n')
         out->len--;
     return 0;
+}
+
+static int write_document(enc *e, const mw_type *t, const void *value, const char *root,
+                          bool pretty)
+{
+    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(out_write, out_close, e, NULL);
+    if (!ob)
+        return efail(e, MW_ENOMEM, "cannot create the XML writer");
+    e->w = xmlNewTextWriter(ob); /* owns ob from here, even on failure */
+    if (!e->w)
+        return efail(e, MW_ENOMEM, "cannot create the XML writer");
+    int rc = 0;
+    if (pretty) {
+        xmlTextWriterSetIndent(e->w, 1);
+        xmlTextWriterSetIndentString(e->w, XC "  ");
+    }
+    rc = wrote(e, xmlTextWriterStartDocument(e->w, "1.0", "UTF-8", NULL));
+    if (!rc)
+        rc = start_elem(e, root, true);
+    if (!rc)
+        rc = enc_content(e, t, value, 0);
+    if (!rc)
+        rc = end_elem(e);
+    if (!rc)
+        rc = wrote(e, xmlTextWriterEndDocument(e->w));
+    if (!rc)
+        rc = wrote(e, xmlTextWriterFlush(e->w));
+    xmlFreeTextWriter(e->w);
+    if (!rc && e->io_rc)
+        rc = efail(e, e->io_rc, "writing the document failed");
+    return rc;
 }
 
 static int xml_size(const mw_type *t, const void *value, const mw_marshal_opts *opts,
@@ -1424,7 +1460,6 @@ int mw_xml_decode(const mw_type *t, const void *data, size_t len, void *value, m
     if (!rt || rt->kind == MW_K_VOID || rt->kind == MW_K_OPTIONAL)
         return mwi_marshal_fail(err, MW_ENOTSUP, 0, "", "the root of a document cannot be %s",
                                 rt ? mw_kind_name(rt->kind) : "unresolved");
-    mwi_xml_init();
     dec d = {.arena = arena, .err = err, .ns = opts ? opts->xml_ns : NULL, .data = data,
              .len = len, .max_depth = mwi_max_depth(opts)};
     size_t old_limit = mwi_arena_bound(arena, len);
@@ -1432,9 +1467,12 @@ int mw_xml_decode(const mw_type *t, const void *data, size_t len, void *value, m
     /* A valid document nests elements about once per level of the type, plus leaves:
      * twice the limit stops hostile nesting while the tree is built, not after. */
     uint32_t cap = d.max_depth > UINT32_MAX / 2 - 8 ? UINT32_MAX : 2 * d.max_depth + 8;
+    mwi_xml_handlers saved;
+    mwi_xml_quiet(&saved);
     int rc = parse(data, len, cap, &doc, err);
     if (!rc && opts && opts->xml_validate)
         rc = mwi_xml_validate(doc, t, opts, data, len, err);
+    mwi_xml_restore(&saved);
     if (!rc) {
         const xmlNode *root = xmlDocGetRootElement(doc);
         const char *name = mwi_xml_root_name(t);

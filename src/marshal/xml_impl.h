@@ -7,6 +7,7 @@
 #define MW_XML_IMPL_H
 
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "marshal_impl.h"
 
@@ -16,6 +17,19 @@
 
 /* Initialises libxml2 once per process (thread-safe); every entry point calls it. */
 void mwi_xml_init(void);
+
+/* libxml2 reports some errors (encoding conversion, I/O) through its per-thread global
+ * handlers, which print to stderr by default. Every use of libxml2 runs between
+ * mwi_xml_quiet, which silences them, and mwi_xml_restore, which puts back what the
+ * application had. */
+typedef struct mwi_xml_handlers {
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+    xmlStructuredErrorFunc structured;
+    void *structured_ctx;
+} mwi_xml_handlers;
+void mwi_xml_quiet(mwi_xml_handlers *saved);
+void mwi_xml_restore(const mwi_xml_handlers *saved);
 
 /* The name of the root element of a document of type t: t->xml_name, else t's name
  * without its scope ("HelloApp::Person" gives "Person"), else "value". */

@@ -911,6 +911,54 @@ static void validation_reports_line_and_path(void **state)
     mw_arena_destroy(a);
 }
 
+static int app_errors;
+static void app_handler(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+    app_errors++;
+}
+
+static void never_prints_and_keeps_handlers(void **state)
+{
+    (void)state;
+    /* libxml2 reports encoding conversion failures through its global handlers, which
+     * print; the library silences them for its own calls and puts back the application's. */
+    static const char d1[] = "<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?>"
+                             "<Person>\xff\xff\xff\xff</Person>";
+    static const char d2[] = "<?xml version=\"1.0\" encoding=\"EUC-JP\"?>"
+                             "<Person>\xff\xff\xff\xff</Person>";
+    static const char d3[] = "\xff\xfe<\0P\0\xff\xff\xff\xff";
+    static const char d4[] = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><Person/>";
+    const struct {
+        const char *p;
+        size_t n;
+    } docs[] = {{d1, sizeof d1 - 1}, {d2, sizeof d2 - 1}, {d3, sizeof d3 - 1}, {d4, sizeof d4 - 1}};
+    xmlSetGenericErrorFunc(NULL, app_handler);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    assert_true(dup2(fileno(tmp), 2) >= 0);
+    mw_arena *a;
+    assert_int_equal(mw_arena_create(&a, 0), 0);
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        mw_person p;
+        mw_marshal_error err;
+        assert_int_not_equal(mw_xml_decode(&mw_t_person, docs[i].p, docs[i].n, &p, a, NULL, &err), 0);
+    }
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    long printed = ftell(tmp) >= 0 ? (fseek(tmp, 0, SEEK_END), ftell(tmp)) : -1;
+    fclose(tmp);
+    assert_int_equal(printed, 0);
+    assert_int_equal(app_errors, 0);
+    assert_ptr_equal(xmlGenericError, app_handler);
+    xmlSetGenericErrorFunc(NULL, NULL);
+    mw_arena_destroy(a);
+}
+
 static void conformance_suite_and_random_validity(void **state)
 {
     (void)state;
@@ -966,6 +1014,7 @@ int main(void)
         cmocka_unit_test(many_items_stay_bounded),
         cmocka_unit_test(unsupported_shapes),
         cmocka_unit_test(validation_reports_line_and_path),
+        cmocka_unit_test(never_prints_and_keeps_handlers),
         cmocka_unit_test(conformance_suite_and_random_validity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
