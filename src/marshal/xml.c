@@ -28,7 +28,6 @@
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdalign.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,81 +448,10 @@ static int enc_union(enc *e, const mw_type *rt, const void *v, uint32_t depth)
     return rc;
 }
 
-/* ---- the types an any may hold ---------------------------------------------------- */
-
-#define SEQ_OF(elem)                                                                       \
-    {.kind = MW_K_SEQUENCE, .size = sizeof(mw_seq), .align = alignof(mw_seq),             \
-     .u.seq = {&elem, 0}}
-static const mw_type *const any_basic[] = {
-    &mw_t_boolean, &mw_t_octet,     &mw_t_char,  &mw_t_short,  &mw_t_ushort, &mw_t_long,
-    &mw_t_ulong,   &mw_t_longlong, &mw_t_ulonglong, &mw_t_float, &mw_t_double, &mw_t_string};
-static const mw_type any_seq[] = {
-    SEQ_OF(mw_t_boolean), SEQ_OF(mw_t_octet),     SEQ_OF(mw_t_char),      SEQ_OF(mw_t_short),
-    SEQ_OF(mw_t_ushort),  SEQ_OF(mw_t_long),      SEQ_OF(mw_t_ulong),     SEQ_OF(mw_t_longlong),
-    SEQ_OF(mw_t_ulonglong), SEQ_OF(mw_t_float),   SEQ_OF(mw_t_double),    SEQ_OF(mw_t_string)};
-#define ANY_BASIC_COUNT (sizeof any_basic / sizeof any_basic[0])
-
-static int any_basic_index(mw_kind k)
-{
-    for (size_t i = 0; i < ANY_BASIC_COUNT; i++)
-        if (any_basic[i]->kind == k)
-            return (int)i;
-    return -1;
-}
-
-/* The name the "type" attribute gives for a value of type t, into buf; NULL when an any
- * cannot carry t in XML. */
-static const char *any_type_name(const mw_type *t, char *buf, size_t size)
-{
-    const mw_type *rt = mw_type_resolve(t);
-    if (!rt || rt->kind == MW_K_VOID)
-        return "void";
-    if (any_basic_index(rt->kind) >= 0)
-        return mw_kind_name(rt->kind);
-    if (rt->kind == MW_K_SEQUENCE) {
-        const mw_type *re = mw_type_resolve(rt->u.seq.elem);
-        if (re && any_basic_index(re->kind) >= 0) {
-            snprintf(buf, size, "sequence<%s>", mw_kind_name(re->kind));
-            return buf;
-        }
-        return NULL;
-    }
-    const mw_type *b = rt->name ? mw_builtin_type(rt->name) : NULL;
-    /* A descriptor rebuilt at run time (from a TypeCode) is accepted when it has the
-     * built-in's name and layout: the reader will decode it with the built-in. */
-    if (b && b->kind == rt->kind && b->size == rt->size)
-        return rt->name;
-    return NULL;
-}
-
-/* The type a "type" attribute names, or NULL. *is_void for "void". */
-static const mw_type *any_type_lookup(const char *s, size_t n, bool *is_void)
-{
-    char name[40];
-    *is_void = false;
-    if (n >= sizeof name)
-        return NULL;
-    memcpy(name, s, n);
-    name[n] = '\0';
-    if (strcmp(name, "void") == 0) {
-        *is_void = true;
-        return NULL;
-    }
-    for (size_t i = 0; i < ANY_BASIC_COUNT; i++) {
-        char seq[40];
-        snprintf(seq, sizeof seq, "sequence<%s>", mw_kind_name(any_basic[i]->kind));
-        if (strcmp(name, mw_kind_name(any_basic[i]->kind)) == 0)
-            return any_basic[i];
-        if (strcmp(name, seq) == 0)
-            return &any_seq[i];
-    }
-    return mw_builtin_type(name);
-}
-
 static int enc_any(enc *e, const mw_any *a, uint32_t depth)
 {
     char buf[40];
-    const char *name = any_type_name(a->type, buf, sizeof buf);
+    const char *name = mwi_xml_any_type_name(a->type, buf, sizeof buf);
     if (!name)
         return efail(e, MW_ENOTSUP,
                      "an any holding %s: XML carries only basic values, sequences of them "
@@ -1035,8 +963,8 @@ static int dec_text(dec *d, const mw_type *rt, const char *s, size_t n, void *ds
     }
     case MW_K_OCTET: case MW_K_SHORT: case MW_K_USHORT: case MW_K_LONG: case MW_K_ULONG:
     case MW_K_LONGLONG: case MW_K_ULONGLONG: {
-        bool neg;
-        uint64_t mag;
+        bool neg = false;
+        uint64_t mag = 0;
         int rc = parse_integer(s, n, &neg, &mag);
         if (rc == MW_EPROTO)
             return dfail(d, rc, node, what, "\"%.*s\" is not an integer", (int)MWI_MIN(n, 40), s);
@@ -1059,7 +987,7 @@ static int dec_text(dec *d, const mw_type *rt, const char *s, size_t n, void *ds
         return 0;
     }
     case MW_K_FLOAT: case MW_K_DOUBLE: {
-        double v;
+        double v = 0;
         int rc = parse_real(d, node, what, s, n, rt->kind == MW_K_FLOAT, &v);
         if (rc)
             return rc;
@@ -1293,8 +1221,8 @@ static int dec_items(dec *d, const mw_type *rt, const xmlNode *node, void *dst, 
     const mw_type *elem = is_seq ? rt->u.seq.elem : rt->u.arr.elem;
     const mw_type *re = mw_type_resolve(elem);
     if (re->kind == MW_K_OCTET) {
-        uint8_t *p;
-        uint32_t n;
+        uint8_t *p = NULL;
+        uint32_t n = 0;
         int rc = dec_octets(d, node, rt, &p, &n);
         if (rc)
             return rc;
@@ -1397,7 +1325,7 @@ static int dec_any(dec *d, const xmlNode *node, mw_any *dst, uint32_t depth)
     if (rc)
         return rc;
     bool is_void;
-    const mw_type *t = any_type_lookup(s, n, &is_void);
+    const mw_type *t = mwi_xml_any_type_lookup(s, n, &is_void);
     dst->type = NULL;
     dst->value = NULL;
     if (is_void) {

@@ -45,6 +45,13 @@ bool mwi_xml_name_ok(const char *s);
  * aliases. */
 bool mwi_xml_attr_kind(const mw_type *t);
 
+/* The name an any's "type" attribute gives to values of type t ("long",
+ * "sequence<long>", "Person", "void"), in buf if it must be built; NULL when an any
+ * cannot carry t in XML (only basic kinds, sequences of them and built-in types). */
+const char *mwi_xml_any_type_name(const mw_type *t, char *buf, size_t size);
+/* The type such a name s[0..n) stands for, or NULL (*is_void set for "void"). */
+const mw_type *mwi_xml_any_type_lookup(const char *s, size_t n, bool *is_void);
+
 /* Checks opts' namespace settings: xml_prefix needs xml_ns, must be a name and may not
  * be "xml" or "xmlns". MW_EINVAL otherwise. */
 int mwi_xml_check_opts(const mw_marshal_opts *opts);

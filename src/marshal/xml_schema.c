@@ -16,6 +16,7 @@
  * characters where Midway counts bytes, and it lets an any hold anything.
  */
 #include <inttypes.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,74 @@ int mwi_xml_fail(mw_marshal_error *err, int code, const void *data, size_t len, 
     if (line > 0)
         return mwi_marshal_fail(err, code, off, path, "line %ld: %s", line, detail);
     return mwi_marshal_fail(err, code, off, path, "%s", detail);
+}
+
+/* ---- the types an any may hold, and their names ------------------------------------ */
+
+#define SEQ_OF(elem)                                                                       \
+    {.kind = MW_K_SEQUENCE, .size = sizeof(mw_seq), .align = alignof(mw_seq),             \
+     .u.seq = {&elem, 0}}
+static const mw_type *const any_basic[] = {
+    &mw_t_boolean, &mw_t_octet,     &mw_t_char,  &mw_t_short,  &mw_t_ushort, &mw_t_long,
+    &mw_t_ulong,   &mw_t_longlong, &mw_t_ulonglong, &mw_t_float, &mw_t_double, &mw_t_string};
+static const mw_type any_seq[] = {
+    SEQ_OF(mw_t_boolean), SEQ_OF(mw_t_octet),     SEQ_OF(mw_t_char),      SEQ_OF(mw_t_short),
+    SEQ_OF(mw_t_ushort),  SEQ_OF(mw_t_long),      SEQ_OF(mw_t_ulong),     SEQ_OF(mw_t_longlong),
+    SEQ_OF(mw_t_ulonglong), SEQ_OF(mw_t_float),   SEQ_OF(mw_t_double),    SEQ_OF(mw_t_string)};
+#define ANY_BASIC_COUNT (sizeof any_basic / sizeof any_basic[0])
+
+static int any_basic_index(mw_kind k)
+{
+    for (size_t i = 0; i < ANY_BASIC_COUNT; i++)
+        if (any_basic[i]->kind == k)
+            return (int)i;
+    return -1;
+}
+
+const char *mwi_xml_any_type_name(const mw_type *t, char *buf, size_t size)
+{
+    const mw_type *rt = mw_type_resolve(t);
+    if (!rt || rt->kind == MW_K_VOID)
+        return "void";
+    if (any_basic_index(rt->kind) >= 0)
+        return mw_kind_name(rt->kind);
+    if (rt->kind == MW_K_SEQUENCE) {
+        const mw_type *re = mw_type_resolve(rt->u.seq.elem);
+        if (re && any_basic_index(re->kind) >= 0) {
+            snprintf(buf, size, "sequence<%s>", mw_kind_name(re->kind));
+            return buf;
+        }
+        return NULL;
+    }
+    const mw_type *b = rt->name ? mw_builtin_type(rt->name) : NULL;
+    /* A descriptor rebuilt at run time (from a TypeCode) is accepted when it has the
+     * built-in's name and layout: the reader will decode it with the built-in. */
+    if (b && b->kind == rt->kind && b->size == rt->size)
+        return rt->name;
+    return NULL;
+}
+
+const mw_type *mwi_xml_any_type_lookup(const char *s, size_t n, bool *is_void)
+{
+    char name[40];
+    *is_void = false;
+    if (n >= sizeof name)
+        return NULL;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    if (strcmp(name, "void") == 0) {
+        *is_void = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < ANY_BASIC_COUNT; i++) {
+        char seq[40];
+        snprintf(seq, sizeof seq, "sequence<%s>", mw_kind_name(any_basic[i]->kind));
+        if (strcmp(name, mw_kind_name(any_basic[i]->kind)) == 0)
+            return any_basic[i];
+        if (strcmp(name, seq) == 0)
+            return &any_seq[i];
+    }
+    return mw_builtin_type(name);
 }
 
 /* ---- the schema --------------------------------------------------------------------- */
