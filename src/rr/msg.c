@@ -32,10 +32,8 @@ static int check_fragment(const mwi_rr_hdr *h)
     return h->paylen == want ? 0 : MW_EPROTO;
 }
 
-int mwi_rr_decode(const uint8_t *d, size_t n, mwi_rr_hdr *h, const uint8_t **payload)
+void mwi_rr_hdr_peek(const uint8_t *d, mwi_rr_hdr *h)
 {
-    if (n < MW_RR_HEADER_SIZE || mw_load_u16be(d) != MW_RR_MAGIC || d[2] != MW_RR_VERSION)
-        return MW_EPROTO;
     h->type = d[3];
     h->flags = mw_load_u16be(d + 4);
     h->hlen = mw_load_u16be(d + 6);
@@ -50,6 +48,13 @@ int mwi_rr_decode(const uint8_t *d, size_t n, mwi_rr_hdr *h, const uint8_t **pay
     h->frag_size = mw_load_u32be(d + 52);
     h->burst = mw_load_u32be(d + 56);
     h->paylen = mw_load_u32be(d + 60);
+}
+
+int mwi_rr_decode(const uint8_t *d, size_t n, mwi_rr_hdr *h, const uint8_t **payload)
+{
+    if (n < MW_RR_HEADER_SIZE || mw_load_u16be(d) != MW_RR_MAGIC || d[2] != MW_RR_VERSION)
+        return MW_EPROTO;
+    mwi_rr_hdr_peek(d, h);
     if (h->hlen < MW_RR_HEADER_SIZE || h->hlen > n || n - h->hlen != h->paylen)
         return MW_EPROTO;
     *payload = d + h->hlen;

@@ -73,6 +73,10 @@ static inline void mwi_rr_hdr_encode(uint8_t *p, const mwi_rr_hdr *h)
     mw_store_u32be(p + 60, h->paylen);
 }
 
+/* Loads the 64 header bytes at p into h without any check (for answering a message that
+ * will not be read further, such as an oversized TCP frame). */
+void mwi_rr_hdr_peek(const uint8_t *p, mwi_rr_hdr *h);
+
 /*
  * Decodes and validates the message d[0..n) (one datagram, or one whole TCP frame) as
  * docs/protocol.md's "Validity" says. *payload points at the payload inside d.
