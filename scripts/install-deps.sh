@@ -10,7 +10,7 @@ BUILD_PKGS=(build-essential cmake pkg-config libuv1-dev libjansson-dev libxml2-d
 TEST_PKGS=(default-jdk-headless libtirpc-dev clang libclang-rt-14-dev socat
            netcat-openbsd iproute2 libxml2-utils valgrind)
 # Needed by benchmarks only.
-BENCH_PKGS=(libzmq3-dev libnng-dev libprotobuf-c-dev protobuf-c-compiler)
+BENCH_PKGS=(libzmq3-dev libnng-dev libprotobuf-c-dev protobuf-c-compiler rpcsvc-proto)
 
 ALL=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}")
 
