@@ -119,7 +119,7 @@ int mw_mutf8_from_utf8(mw_buf *b, const char *str, size_t n, size_t *bad_off)
 {
     size_t need;
     int rc = mw_mutf8_length(str, n, &need, bad_off);
-    if (rc)
+    if (rc || need == 0)
         return rc;
     if ((rc = mw_buf_reserve(b, need)))
         return rc;
@@ -196,6 +196,8 @@ int mw_mutf8_to_utf8(mw_buf *b, const uint8_t *m, size_t n, size_t *bad_off)
 {
     /* Every modified UTF-8 form is at least as long as its UTF-8 form, so n bytes of
      * room suffice and the output can be written in one pass. */
+    if (n == 0)
+        return 0; /* b->data may still be NULL: nothing to point into */
     int rc = mw_buf_reserve(b, n);
     if (rc)
         return rc;

@@ -253,7 +253,7 @@ int mwi_tcp_read_exact_until(mw_tcp *c, void *buf, size_t n, uint64_t deadline)
     uint8_t *p = buf;
     size_t done = 0;
     while (done < n) {
-        size_t got;
+        size_t got = 0;
         int rc = read_once(c, p + done, n - done, &got);
         if (rc == 0) {
             done += got;
