@@ -385,6 +385,149 @@ static void showcase_roundtrip_every_case(void **state)
     mw_arena_destroy(a);
 }
 
+/* Shapes the built-in types do not have: attributes of every basic kind (a bounded
+ * string among them), a struct of attributes only, an octet array, bounded strings and
+ * octet sequences, a union on an enum with an optional member, a member-less case and a
+ * struct in its default case. */
+typedef struct ex_u {
+    int32_t d; /* Color */
+    union {
+        int32_t *maybe; /* RED: @optional long */
+        mw_person p;    /* default */
+    } u;
+} ex_u;
+typedef struct ex_flags {
+    bool on;
+    char c;
+} ex_flags;
+typedef struct ex_extras {
+    char c;
+    char *code;
+    bool b;
+    double x;
+    uint8_t digest[4];
+    char *shortname;
+    mw_seq small;
+    ex_u u;
+    ex_flags flags;
+} ex_extras;
+
+static const mw_type str8 = {.kind = MW_K_STRING, .size = sizeof(char *),
+                             .align = _Alignof(char *), .u.seq = {NULL, 8}};
+static const mw_type str5 = {.kind = MW_K_STRING, .size = sizeof(char *),
+                             .align = _Alignof(char *), .u.seq = {NULL, 5}};
+static const mw_type digest_t = {.kind = MW_K_ARRAY, .size = 4, .align = 1,
+                                 .u.arr = {&mw_t_octet, 4}};
+static const mw_type small_t = {.kind = MW_K_SEQUENCE, .size = sizeof(mw_seq),
+                                .align = _Alignof(mw_seq), .u.seq = {&mw_t_octet, 4}};
+static const mw_type opt_long = {.kind = MW_K_OPTIONAL, .size = sizeof(int32_t *),
+                                 .align = _Alignof(int32_t *), .u.alias = {&mw_t_long}};
+static const mw_case u_cases[] = {{"maybe", &opt_long, MW_EX_RED, false},
+                                  {NULL, NULL, MW_EX_GREEN, false},
+                                  {"p", &mw_t_person, 0, true}};
+static const mw_type u_t = {.kind = MW_K_UNION, .name = "Test::U", .size = sizeof(ex_u),
+                            .align = _Alignof(ex_u),
+                            .u.un = {&mwi_t_color, offsetof(ex_u, u), u_cases, 3}};
+static const mw_field flag_fields[] = {
+    {"on", &mw_t_boolean, offsetof(ex_flags, on), MW_FIELD_XML_ATTR},
+    {"c", &mw_t_char, offsetof(ex_flags, c), MW_FIELD_XML_ATTR}};
+static const mw_type flags_t = {.kind = MW_K_STRUCT, .name = "Test::Flags",
+                                .size = sizeof(ex_flags), .align = _Alignof(ex_flags),
+                                .u.st = {flag_fields, 2}};
+static const mw_field extras_fields[] = {
+    {"c", &mw_t_char, offsetof(ex_extras, c), MW_FIELD_XML_ATTR},
+    {"code", &str8, offsetof(ex_extras, code), MW_FIELD_XML_ATTR},
+    {"b", &mw_t_boolean, offsetof(ex_extras, b), MW_FIELD_XML_ATTR},
+    {"x", &mw_t_double, offsetof(ex_extras, x), MW_FIELD_XML_ATTR},
+    {"digest", &digest_t, offsetof(ex_extras, digest), 0},
+    {"shortname", &str5, offsetof(ex_extras, shortname), 0},
+    {"small", &small_t, offsetof(ex_extras, small), 0},
+    {"u", &u_t, offsetof(ex_extras, u), 0},
+    {"flags", &flags_t, offsetof(ex_extras, flags), 0}};
+static const mw_type extras_t = {.kind = MW_K_STRUCT, .name = "Test::Extras",
+                                 .xml_name = "extras", .size = sizeof(ex_extras),
+                                 .align = _Alignof(ex_extras), .u.st = {extras_fields, 9}};
+
+static void other_shapes_roundtrip(void **state)
+{
+    (void)state;
+    assert_int_equal(mw_type_check(&extras_t), 0);
+    int32_t seven = 7;
+    uint8_t small[] = {9, 8, 7};
+    ex_extras v = {.c = '"', .code = S("a\tb\n<\r"), .b = true, .x = -2.5,
+                   .digest = {0xde, 0xad, 0xbe, 0xef}, .shortname = S("\xc3\xa9t\xc3\xa9"),
+                   .small = {3, small}, .u = {.d = MW_EX_RED, .u.maybe = &seven},
+                   .flags = {true, '\xff'}};
+    char *doc = roundtrip(&extras_t, &v, &plain);
+    assert_non_null(strstr(doc, "<extras c=\"&quot;\" code=\"a&#9;b&#10;&lt;&#13;\" b=\"true\" "
+                                "x=\"-2.5\"><digest>3q2+7w==</digest>"));
+    assert_non_null(strstr(doc, "<u><_d>RED</_d><maybe>7</maybe></u>"
+                                "<flags on=\"true\" c=\"\xc3\xbf\"/></extras>"));
+    free(doc);
+    v.u.u.maybe = NULL;
+    doc = roundtrip(&extras_t, &v, &prefixed);
+    assert_non_null(strstr(doc, "<pers:u><pers:_d>RED</pers:_d></pers:u>"));
+    free(doc);
+    v.u.d = MW_EX_GREEN;
+    free(roundtrip(&extras_t, &v, &defaultns));
+    v.u.d = MW_EX_BLUE;
+    v.u.u.p = people[0];
+    for (size_t i = 0; i < 4; i++)
+        free(roundtrip(&extras_t, &v, all_opts[i]));
+
+    /* The schema's facets: octet array length, bounds in bytes and characters. */
+    char *x = schema_str(&extras_t, NULL);
+    static const char *const facets[] = {
+        "<xsd:attribute name=\"code\" use=\"required\">",
+        "<xsd:maxLength value=\"8\"/>",
+        "<xsd:restriction base=\"xsd:base64Binary\">\n            <xsd:length value=\"4\"/>",
+        "<xsd:restriction base=\"xsd:base64Binary\">\n            <xsd:maxLength value=\"4\"/>",
+        "<xsd:complexType name=\"Test.UType\">",
+        "<xsd:choice minOccurs=\"0\">",
+        "<xsd:element name=\"maybe\" type=\"xsd:int\" minOccurs=\"0\"/>",
+        "<xsd:element name=\"_d\" type=\"ColorType\"/>",
+    };
+    for (size_t i = 0; i < sizeof facets / sizeof *facets; i++)
+        if (!strstr(x, facets[i]))
+            fail_msg("missing %s in\n%s", facets[i], x);
+    free(x);
+
+    /* What the decoder checks that the schema's types do not say. */
+    mw_arena *a;
+    assert_int_equal(mw_arena_create(&a, 0), 0);
+    doc = encode_str(&extras_t, &v, NULL);
+    static const struct {
+        const char *from, *to;
+        int rc;
+        const char *path;
+    } edits[] = {
+        {"<digest>3q2+7w==</digest>", "<digest>3q2+</digest>", MW_EPROTO, "/extras/digest"},
+        {"<small>CQgH</small>", "<small>CQgHBgU=</small>", MW_EPROTO, "/extras/small"},
+        {"<shortname>", "<shortname>\xc3\xa9", MW_EPROTO, "/extras/shortname"},
+        {"code=\"", "code=\"abcdefgh", MW_EPROTO, "/extras/@code"},
+        {"<_d>BLUE</_d>", "<_d>GREEN</_d>", MW_EPROTO, "/extras/u/p"},
+        {"c=\"\xc3\xbf\"", "c=\"\xc4\x80\"", MW_ERANGE, "/extras/flags/@c"},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+        const char *at = strstr(doc, edits[i].from);
+        assert_non_null(at);
+        mw_buf b = {0};
+        assert_int_equal(mw_buf_append(&b, doc, (size_t)(at - doc)), 0);
+        assert_int_equal(mw_buf_append_str(&b, edits[i].to), 0);
+        assert_int_equal(mw_buf_append_str(&b, at + strlen(edits[i].from)), 0);
+        assert_int_equal(mw_buf_put_u8(&b, 0), 0);
+        ex_extras back;
+        mw_marshal_error err;
+        int rc = decode_str(&extras_t, (char *)b.data, &back, a, NULL, &err);
+        if (rc != edits[i].rc || strcmp(err.path, edits[i].path) != 0)
+            fail_msg("edit %zu: %s path \"%s\" detail \"%s\"", i, mw_errname(rc), err.path,
+                     err.detail);
+        mw_buf_free(&b);
+    }
+    free(doc);
+    mw_arena_destroy(a);
+}
+
 static void numbers_are_exact(void **state)
 {
     (void)state;
@@ -1004,6 +1147,7 @@ int main(void)
         cmocka_unit_test(figure_4_12_schema),
         cmocka_unit_test(person_roundtrip_and_validity),
         cmocka_unit_test(showcase_roundtrip_every_case),
+        cmocka_unit_test(other_shapes_roundtrip),
         cmocka_unit_test(numbers_are_exact),
         cmocka_unit_test(xmllint_agrees),
         cmocka_unit_test(every_truncation_fails),
