@@ -19,7 +19,8 @@
     X(tcp)                                                                                     \
     X(mcast)                                                                                   \
     X(encode)                                                                                  \
-    X(decode)
+    X(decode)                                                                                  \
+    X(rr)
 
 #define CLI_DECLARE(name) extern const cli_command cli_cmd_##name;
 CLI_COMMANDS(CLI_DECLARE)
