@@ -1052,7 +1052,9 @@ static int encode_at(const mw_type *t, const void *value, mw_buf *out, size_t or
     e.depth = 0;
     e.max_depth = max_depth;
     e.err = err;
-    e.tc_count = 0;
+    e.tc_keys = NULL;
+    e.tc_pos = NULL;
+    e.tc_cap = e.tc_used = 0;
     mwi_cdr_path_reset(&e.path);
     size_t start = out->len;
     int rc = mwi_cdr_enc_value(&e, t, value);
@@ -1083,6 +1085,7 @@ static int decode_at(const mw_type *t, const uint8_t *data, size_t len, size_t s
     mwi_cdr_dec d;
     d.data = data;
     d.end = len;
+    d.len = len;
     d.off = start;
     d.base = 0;
     d.swap = swap;

@@ -37,16 +37,20 @@ typedef struct mwi_cdr_enc {
     uint32_t max_depth; /* MW_EDEPTH past this */
     mw_marshal_error *err;
     mwi_cdr_path path;
-    /* TypeCodes being written (struct and union), for indirections to recursive types */
-    const mw_type *tc_open[MW_MARSHAL_MAX_DEPTH];
-    size_t tc_pos[MW_MARSHAL_MAX_DEPTH]; /* offset of each one's TCKind in buf */
-    uint32_t tc_count;
+    /* The complex TypeCodes written so far in the current top-level TypeCode, by type:
+     * a type met again becomes an indirection. An open-addressing table (malloc'd by
+     * cdr_typecode.c and freed when the top-level TypeCode is done); NULL when empty. */
+    const mw_type **tc_keys;
+    size_t *tc_pos;   /* offset of each one's TCKind in buf */
+    size_t tc_cap;    /* slots, a power of two */
+    size_t tc_used;
 } mwi_cdr_enc;
 
 /* One TypeCode seen while decoding an any's TypeCode: the target of indirections. */
 typedef struct mwi_cdr_tc_entry {
     size_t pos;          /* offset of its TCKind in the input */
-    const mw_type *type; /* what it was decoded to */
+    const mw_type *type; /* what it was decoded to (NULL until it may be referred to) */
+    size_t min_wire;     /* the fewest bytes a value of it takes (when complete) */
     bool complete;       /* false while its members are still being read */
 } mwi_cdr_tc_entry;
 
@@ -57,6 +61,7 @@ typedef struct mwi_cdr_dec {
     size_t off;  /* next byte */
     size_t base; /* where alignment counts from */
     bool swap;
+    size_t len; /* the whole input's length */
     mw_arena *arena;
     uint32_t depth;
     uint32_t max_depth;
@@ -69,6 +74,9 @@ typedef struct mwi_cdr_dec {
     char *pool;
     size_t pool_left;
 } mwi_cdr_dec;
+
+/* The most members a union decoded from a TypeCode may have. */
+#define MWI_CDR_MAX_UNION_CASES 4096
 
 /* Record a failure (err may be NULL) and reset the path; returns code. */
 int mwi_cdr_enc_fail(mwi_cdr_enc *e, int code, const char *fmt, ...) MW_PRINTF(3, 4);

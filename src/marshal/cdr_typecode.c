@@ -26,10 +26,15 @@
  * written as zero and ignored when read (as omniORB does).
  *
  * Indirection: 0xffffffff, then a long offset from that long to the TCKind of a
- * TypeCode met earlier in the same top-level TypeCode. The encoder uses it for
- * recursive types (a struct or union inside its own members); the decoder accepts it
- * for any earlier complete TypeCode, and for an enclosing struct or union only as the
- * element of a sequence (the one place C can hold a type inside itself).
+ * TypeCode met earlier in the same top-level TypeCode. The encoder writes each complex
+ * type once per top-level TypeCode and refers back to it after that (as omniORB does),
+ * which also covers recursive types (a struct or union inside its own members). The
+ * decoder accepts an indirection to any earlier complete TypeCode, and to an enclosing
+ * struct or union only as the element of a sequence (the one place C can hold a type
+ * inside itself). Because repeated TypeCodes can describe a type far larger than its
+ * encoding, every decoded type's smallest value must fit in the input, and a decoded
+ * union has at most MWI_CDR_MAX_UNION_CASES members (MW_ELIMIT), as each union value
+ * looks its case up among them.
  *
  * Decoded types live in the arena. Their C layout follows the C rules (members at their
  * alignment, unions with the discriminator first), the layout midl generates, so a
@@ -277,47 +282,101 @@ static int enc_objref_params(mwi_cdr_enc *e)
     return rc;
 }
 
-/* A struct or union already being written: the TypeCode refers back to it. */
-static int find_open(const mwi_cdr_enc *e, const mw_type *t, size_t *pos)
+/* ---- the table of complex TypeCodes already written -------------------------------- */
+
+static size_t tc_slot(const mw_type *t, size_t cap)
 {
-    for (uint32_t i = 0; i < e->tc_count; i++)
-        if (e->tc_open[i] == t) {
+    uint64_t h = (uint64_t)(uintptr_t)t * 0x9e3779b97f4a7c15u;
+    return (size_t)(h >> 32) & (cap - 1);
+}
+
+static bool tc_written(const mwi_cdr_enc *e, const mw_type *t, size_t *pos)
+{
+    if (!e->tc_cap)
+        return false;
+    for (size_t i = tc_slot(t, e->tc_cap);; i = (i + 1) & (e->tc_cap - 1)) {
+        if (!e->tc_keys[i])
+            return false;
+        if (e->tc_keys[i] == t) {
             *pos = e->tc_pos[i];
-            return 1;
+            return true;
         }
+    }
+}
+
+static void tc_insert(const mw_type **keys, size_t *pos, size_t cap, const mw_type *t,
+                      size_t p)
+{
+    size_t i = tc_slot(t, cap);
+    while (keys[i])
+        i = (i + 1) & (cap - 1);
+    keys[i] = t;
+    pos[i] = p;
+}
+
+static int tc_remember(mwi_cdr_enc *e, const mw_type *t, size_t p)
+{
+    if (2 * (e->tc_used + 1) > e->tc_cap) {
+        size_t cap = e->tc_cap ? 2 * e->tc_cap : 32;
+        const mw_type **keys = calloc(cap, sizeof *keys);
+        size_t *pos = malloc(cap * sizeof *pos);
+        if (!keys || !pos) {
+            free(keys);
+            free(pos);
+            return mwi_cdr_enc_fail(e, MW_ENOMEM, "out of memory for TypeCodes");
+        }
+        for (size_t i = 0; i < e->tc_cap; i++)
+            if (e->tc_keys[i])
+                tc_insert(keys, pos, cap, e->tc_keys[i], e->tc_pos[i]);
+        free(e->tc_keys);
+        free(e->tc_pos);
+        e->tc_keys = keys;
+        e->tc_pos = pos;
+        e->tc_cap = cap;
+    }
+    tc_insert(e->tc_keys, e->tc_pos, e->tc_cap, t, p);
+    e->tc_used++;
     return 0;
+}
+
+static void tc_forget_all(mwi_cdr_enc *e)
+{
+    free(e->tc_keys);
+    free(e->tc_pos);
+    e->tc_keys = NULL;
+    e->tc_pos = NULL;
+    e->tc_cap = e->tc_used = 0;
 }
 
 static int enc_complex(mwi_cdr_enc *e, const mw_type *t)
 {
     encap c;
     int rc;
-    switch (t->kind) {
-    case MW_K_STRUCT: case MW_K_UNION: {
-        size_t target;
-        if (find_open(e, t, &target)) {
-            uint8_t *p;
-            if ((rc = mwi_cdr_put_u32(e, TK_INDIRECT)) || (rc = mwi_cdr_put(e, 4, 4, &p)))
-                return rc;
-            size_t here = (size_t)(p - e->buf->data);
-            int64_t off = (int64_t)target - (int64_t)here;
-            uint32_t l = mwi_cdr_sw32((uint32_t)(int32_t)off, e->swap);
-            memcpy(p, &l, 4);
-            return 0;
-        }
-        if (e->tc_count >= MWI_ARRAY_LEN(e->tc_open))
-            return mwi_cdr_enc_fail(e, MW_EDEPTH, "TypeCode nested too deeply");
-        if ((rc = encap_begin(e, t->kind == MW_K_STRUCT ? TK_STRUCT : TK_UNION, &c)))
+    size_t target;
+    if (tc_written(e, t, &target)) {
+        /* a type met before, or one inside itself: refer back to it */
+        uint8_t *p;
+        if ((rc = mwi_cdr_put_u32(e, TK_INDIRECT)) || (rc = mwi_cdr_put(e, 4, 4, &p)))
             return rc;
-        e->tc_open[e->tc_count] = t;
-        e->tc_pos[e->tc_count] = c.len_at - 4;
-        e->tc_count++;
-        rc = t->kind == MW_K_STRUCT ? enc_struct_params(e, t) : enc_union_params(e, t);
-        e->tc_count--;
-        break;
+        size_t here = (size_t)(p - e->buf->data);
+        int64_t off = (int64_t)target - (int64_t)here;
+        if (off < INT32_MIN)
+            return mwi_cdr_enc_fail(e, MW_ERANGE, "TypeCode too long for an indirection");
+        uint32_t l = mwi_cdr_sw32((uint32_t)(int32_t)off, e->swap);
+        memcpy(p, &l, 4);
+        return 0;
     }
+    /* remembered as soon as its TCKind is written, so its members can refer to it */
+    switch (t->kind) {
+    case MW_K_STRUCT: case MW_K_UNION:
+        if ((rc = encap_begin(e, t->kind == MW_K_STRUCT ? TK_STRUCT : TK_UNION, &c)) ||
+            (rc = tc_remember(e, t, c.len_at - 4)))
+            return rc;
+        rc = t->kind == MW_K_STRUCT ? enc_struct_params(e, t) : enc_union_params(e, t);
+        break;
     case MW_K_SEQUENCE: case MW_K_OPTIONAL: case MW_K_ARRAY:
-        if ((rc = encap_begin(e, t->kind == MW_K_ARRAY ? TK_ARRAY : TK_SEQUENCE, &c)))
+        if ((rc = encap_begin(e, t->kind == MW_K_ARRAY ? TK_ARRAY : TK_SEQUENCE, &c)) ||
+            (rc = tc_remember(e, t, c.len_at - 4)))
             return rc;
         if (t->kind == MW_K_SEQUENCE)
             rc = enc_tc(e, t->u.seq.elem);
@@ -331,18 +390,18 @@ static int enc_complex(mwi_cdr_enc *e, const mw_type *t)
                                                                : t->u.arr.count);
         break;
     case MW_K_ENUM:
-        if ((rc = encap_begin(e, TK_ENUM, &c)))
+        if ((rc = encap_begin(e, TK_ENUM, &c)) || (rc = tc_remember(e, t, c.len_at - 4)))
             return rc;
         rc = enc_enum_params(e, t);
         break;
     case MW_K_ALIAS:
-        if ((rc = encap_begin(e, TK_ALIAS, &c)))
+        if ((rc = encap_begin(e, TK_ALIAS, &c)) || (rc = tc_remember(e, t, c.len_at - 4)))
             return rc;
         if (!(rc = put_repo_id(e, t->name)) && !(rc = put_string(e, simple_name(t->name))))
             rc = enc_tc(e, t->u.alias.target);
         break;
     case MW_K_OBJREF:
-        if ((rc = encap_begin(e, TK_STRUCT, &c)))
+        if ((rc = encap_begin(e, TK_STRUCT, &c)) || (rc = tc_remember(e, t, c.len_at - 4)))
             return rc;
         rc = enc_objref_params(e);
         break;
@@ -378,10 +437,9 @@ int mwi_cdr_enc_typecode(mwi_cdr_enc *e, const mw_type *t)
     if (!t)
         return mwi_cdr_put_u32(e, TK_NULL);
     /* Indirections reach only inside one top-level TypeCode. */
-    uint32_t saved = e->tc_count;
-    e->tc_count = 0;
+    tc_forget_all(e);
     int rc = enc_tc(e, t);
-    e->tc_count = saved;
+    tc_forget_all(e);
     return rc;
 }
 
@@ -396,7 +454,9 @@ int mwi_cdr_typecode_size(const mw_type *t, size_t *out)
     e.depth = 0;
     e.max_depth = MW_MARSHAL_MAX_DEPTH;
     e.err = NULL;
-    e.tc_count = 0;
+    e.tc_keys = NULL;
+    e.tc_pos = NULL;
+    e.tc_cap = e.tc_used = 0;
     mwi_cdr_path_reset(&e.path);
     int rc = mwi_cdr_enc_typecode(&e, t);
     *out = b.len;
@@ -461,7 +521,7 @@ static int tc_add(mwi_cdr_dec *d, size_t pos, size_t *index)
         d->tc = n;
         d->tc_cap = cap;
     }
-    d->tc[d->tc_count] = (mwi_cdr_tc_entry){pos, NULL, false};
+    d->tc[d->tc_count] = (mwi_cdr_tc_entry){pos, NULL, 0, false};
     *index = d->tc_count++;
     return 0;
 }
@@ -489,29 +549,51 @@ static void *type_alloc(mwi_cdr_dec *d, size_t n, size_t at)
     return p;
 }
 
-/* The scoped name a repository id stands for ("IDL:a/b/C:1.0" gives "a::b::C"), else
- * the TypeCode's name, else NULL. */
+/* True when s[0..n) is "A", or "A/B/C" (or with colons "A::B::C"): non-empty parts
+ * free of ':' and '/'. Only such names survive name -> repository id -> name unchanged. */
+static bool scoped_shape(const char *s, size_t n, bool colons)
+{
+    size_t part = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool sep = colons ? s[i] == ':' && i + 1 < n && s[i + 1] == ':' : s[i] == '/';
+        if (sep) {
+            if (part == 0)
+                return false;
+            i += colons;
+            part = 0;
+        } else if (s[i] == ':' || s[i] == '/') {
+            return false;
+        } else {
+            part++;
+        }
+    }
+    return part > 0;
+}
+
+/* The scoped name a repository id stands for ("IDL:a/b/C:1.0" gives "a::b::C"); else
+ * the TypeCode's name when it is one; else NULL (anonymous). The encoder writes the
+ * repository id back from this name, so decoding what it wrote gives the same name. */
 static int scoped_name(mwi_cdr_dec *d, const char *repo, const char *name, const char **out)
 {
-    size_t n = strlen(repo);
-    const char *colon = n > 4 ? strrchr(repo, ':') : NULL;
-    if (strncmp(repo, "IDL:", 4) != 0 || !colon || colon <= repo + 4) {
-        *out = *name ? name : NULL;
+    const char *colon = strncmp(repo, "IDL:", 4) == 0 ? strrchr(repo, ':') : NULL;
+    size_t n = colon && colon > repo + 4 ? (size_t)(colon - repo - 4) : 0;
+    if (!n || !scoped_shape(repo + 4, n, false)) {
+        *out = scoped_shape(name, strlen(name), true) ? name : NULL;
         return 0;
     }
     size_t slashes = 0;
-    for (const char *p = repo + 4; p < colon; p++)
-        slashes += *p == '/';
-    char *s = mw_arena_alloc(d->arena, (size_t)(colon - repo - 4) + slashes + 1, 1);
+    for (size_t i = 0; i < n; i++)
+        slashes += repo[4 + i] == '/';
+    char *s = mw_arena_alloc(d->arena, n + slashes + 1, 1);
     if (!s)
         return mwi_cdr_dec_fail(d, MW_ENOMEM, d->off, "arena exhausted by names");
     char *q = s;
-    for (const char *p = repo + 4; p < colon; p++) {
-        if (*p == '/') {
+    for (size_t i = 0; i < n; i++) {
+        if (repo[4 + i] == '/') {
             *q++ = ':';
             *q++ = ':';
         } else {
-            *q++ = *p;
+            *q++ = repo[4 + i];
         }
     }
     *q = '\0';
@@ -521,32 +603,43 @@ static int scoped_name(mwi_cdr_dec *d, const char *repo, const char *name, const
 
 static inline size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 
-static int dec_tc(mwi_cdr_dec *d, const mw_type **out, bool *complete);
+/* What a TypeCode decoded to. */
+typedef struct tcres {
+    const mw_type *type; /* NULL for tk_null */
+    size_t min;          /* the fewest bytes a value of it takes (when complete) */
+    bool complete;       /* false for an enclosing struct or union still being read */
+} tcres;
+
+static int dec_tc(mwi_cdr_dec *d, tcres *r);
+
+static size_t add_sat(size_t a, size_t b)
+{
+    size_t s;
+    return mwi_add_size(a, b, &s) ? s : SIZE_MAX;
+}
 
 /* A member's TypeCode, which must be a finished type with a value. */
-static int dec_member_tc(mwi_cdr_dec *d, const mw_type **out, bool allow_void)
+static int dec_member_tc(mwi_cdr_dec *d, tcres *r, bool allow_void)
 {
     size_t at = mwi_cdr_at(d, 4);
-    bool complete;
-    int rc = dec_tc(d, out, &complete);
+    int rc = dec_tc(d, r);
     if (rc)
         return rc;
-    if (!complete)
+    if (!r->complete)
         return mwi_cdr_dec_fail(d, MW_EPROTO, at,
                                 "a type contains itself other than through a sequence");
-    if (!*out || (!allow_void && (*out)->kind == MW_K_VOID))
+    if (!r->type || (!allow_void && r->type->kind == MW_K_VOID))
         return mwi_cdr_dec_fail(d, MW_EPROTO, at, "member TypeCode without a value");
     return 0;
 }
 
-static int dec_names(mwi_cdr_dec *d, const char **repo, const char **name, const char **scoped)
+static int dec_names(mwi_cdr_dec *d, const char **repo, const char **scoped)
 {
     char *r, *n;
     int rc;
     if ((rc = mwi_cdr_dec_string(d, 0, true, &r)) || (rc = mwi_cdr_dec_string(d, 0, true, &n)))
         return rc;
     *repo = r;
-    *name = n;
     return scoped_name(d, r, n, scoped);
 }
 
@@ -580,13 +673,13 @@ static bool is_objref_layout(const mw_type *t)
     return true;
 }
 
-static int dec_struct(mwi_cdr_dec *d, size_t entry, const mw_type **out)
+static int dec_struct(mwi_cdr_dec *d, size_t entry, tcres *r)
 {
-    const char *repo, *name, *scoped;
+    const char *repo, *scoped;
     uint32_t n;
     int rc;
     size_t at = d->off;
-    if ((rc = dec_names(d, &repo, &name, &scoped)) || (rc = dec_count(d, 9, &n)))
+    if ((rc = dec_names(d, &repo, &scoped)) || (rc = dec_count(d, 9, &n)))
         return rc;
     mw_type *t = type_alloc(d, sizeof *t, at);
     mw_field *fields = t ? mw_arena_calloc(d->arena, n, sizeof *fields) : NULL;
@@ -595,23 +688,24 @@ static int dec_struct(mwi_cdr_dec *d, size_t entry, const mw_type **out)
                  : MW_ENOMEM;
     t->kind = MW_K_STRUCT;
     t->name = scoped;
-    d->tc[entry].type = t;
-    size_t size = 0, align = 1;
+    d->tc[entry].type = t; /* its members may now refer to it */
+    size_t size = 0, align = 1, min = 0;
     for (uint32_t i = 0; i < n; i++) {
         char *fname;
-        const mw_type *ft;
+        tcres m;
         if ((rc = mwi_cdr_dec_string(d, 0, true, &fname)))
             return rc;
-        if ((rc = dec_member_tc(d, &ft, false))) {
+        if ((rc = dec_member_tc(d, &m, false))) {
             mwi_cdr_path_field(&d->path, fname);
             return rc;
         }
-        size_t off = align_up(size, ft->align);
-        if (off + ft->size > UINT32_MAX)
+        size_t off = align_up(size, m.type->align);
+        if (off + m.type->size > UINT32_MAX)
             return mwi_cdr_dec_fail(d, MW_EPROTO, d->off, "struct too large to represent");
-        fields[i] = (mw_field){fname, ft, (uint32_t)off, 0};
-        size = off + ft->size;
-        align = MWI_MAX(align, ft->align);
+        fields[i] = (mw_field){fname, m.type, (uint32_t)off, 0};
+        size = off + m.type->size;
+        align = MWI_MAX(align, m.type->align);
+        min = add_sat(min, m.min);
     }
     size = align_up(size, align);
     if (size > UINT32_MAX)
@@ -620,13 +714,16 @@ static int dec_struct(mwi_cdr_dec *d, size_t entry, const mw_type **out)
     t->align = (uint32_t)align;
     t->u.st.fields = fields;
     t->u.st.count = n;
-    if (strcmp(repo, objref_repo_id) == 0) {
+    r->type = t;
+    r->min = min;
+    /* Known by the name it stands for, whatever the version in the repository id, since
+     * that name is what the encoder writes back as objref_repo_id. */
+    if (scoped && strcmp(scoped, mw_t_objref.name) == 0) {
         if (!is_objref_layout(t))
-            return mwi_cdr_dec_fail(d, MW_EPROTO, at, "%s with another layout", objref_repo_id);
-        *out = &mw_t_objref;
-        return 0;
+            return mwi_cdr_dec_fail(d, MW_EPROTO, at, "%s with another layout", repo);
+        r->type = &mw_t_objref;
+        r->min = mwi_min_wire_size(&mw_t_objref, 1);
     }
-    *out = t;
     return 0;
 }
 
@@ -668,25 +765,32 @@ static int dec_label(mwi_cdr_dec *d, const mw_type *disc, bool is_default, int64
     }
 }
 
-static int dec_union(mwi_cdr_dec *d, size_t entry, const mw_type **out)
+static int dec_union(mwi_cdr_dec *d, size_t entry, tcres *r)
 {
-    const char *repo, *name, *scoped;
-    const mw_type *disc_tc, *disc;
+    const char *repo, *scoped;
+    const mw_type *disc;
+    tcres dr;
     uint32_t n = 0, dflt_u = 0;
     int rc;
     size_t at = d->off;
-    if ((rc = dec_names(d, &repo, &name, &scoped)))
+    if ((rc = dec_names(d, &repo, &scoped)))
         return rc;
     size_t disc_at = mwi_cdr_at(d, 4);
-    if ((rc = dec_member_tc(d, &disc_tc, false)))
+    if ((rc = dec_member_tc(d, &dr, false)))
         return rc;
-    disc = mwi_cdr_resolve(disc_tc);
+    disc = mwi_cdr_resolve(dr.type);
     if (!disc || !mwi_kind_is_discriminator(disc->kind))
         return mwi_cdr_dec_fail(d, MW_EPROTO, disc_at, "union discriminator of kind %s",
                                 disc ? mw_kind_name(disc->kind) : "?");
     size_t dflt_at = mwi_cdr_at(d, 4);
-    if ((rc = mwi_cdr_get_u32(d, &dflt_u)) || (rc = dec_count(d, 10, &n)))
+    if ((rc = mwi_cdr_get_u32(d, &dflt_u)))
         return rc;
+    size_t count_at = mwi_cdr_at(d, 4);
+    if ((rc = dec_count(d, 10, &n)))
+        return rc;
+    if (n > MWI_CDR_MAX_UNION_CASES)
+        return mwi_cdr_dec_fail(d, MW_ELIMIT, count_at, "union of %u members (at most %u)", n,
+                                MWI_CDR_MAX_UNION_CASES);
     int32_t dflt = (int32_t)dflt_u;
     if (dflt < -1 || (dflt >= 0 && (uint32_t)dflt >= n))
         return mwi_cdr_dec_fail(d, MW_EPROTO, dflt_at, "default index %d of %u members",
@@ -703,21 +807,21 @@ static int dec_union(mwi_cdr_dec *d, size_t entry, const mw_type **out)
     for (uint32_t i = 0; i < n; i++) {
         mw_case *c = &cases[i];
         char *mname;
-        const mw_type *mt;
+        tcres m;
         c->is_default = (int32_t)i == dflt;
         if ((rc = dec_label(d, disc, c->is_default, &c->label)) ||
             (rc = mwi_cdr_dec_string(d, 0, true, &mname)))
             return rc;
-        if ((rc = dec_member_tc(d, &mt, true))) {
+        if ((rc = dec_member_tc(d, &m, true))) {
             mwi_cdr_path_field(&d->path, mname);
             return rc;
         }
         if (c->is_default)
             c->label = 0;
         c->name = mname;
-        c->type = mt;
-        malign = MWI_MAX(malign, mt->align ? mt->align : 1);
-        msize = MWI_MAX(msize, mt->size);
+        c->type = m.type;
+        malign = MWI_MAX(malign, m.type->align ? m.type->align : 1);
+        msize = MWI_MAX(msize, m.type->size);
     }
     size_t value_offset = align_up(disc->size, malign);
     size_t align = MWI_MAX(malign, disc->align);
@@ -726,21 +830,22 @@ static int dec_union(mwi_cdr_dec *d, size_t entry, const mw_type **out)
         return mwi_cdr_dec_fail(d, MW_EPROTO, d->off, "union too large to represent");
     t->size = (uint32_t)size;
     t->align = (uint32_t)align;
-    t->u.un.disc = disc_tc;
+    t->u.un.disc = dr.type;
     t->u.un.value_offset = (uint32_t)value_offset;
     t->u.un.cases = cases;
     t->u.un.count = n;
-    *out = t;
+    r->type = t;
+    r->min = dr.min; /* a case may have no member */
     return 0;
 }
 
-static int dec_enum(mwi_cdr_dec *d, const mw_type **out)
+static int dec_enum(mwi_cdr_dec *d, tcres *r)
 {
-    const char *repo, *name, *scoped;
+    const char *repo, *scoped;
     uint32_t n;
     int rc;
     size_t at = d->off;
-    if ((rc = dec_names(d, &repo, &name, &scoped)) || (rc = dec_count(d, 5, &n)))
+    if ((rc = dec_names(d, &repo, &scoped)) || (rc = dec_count(d, 5, &n)))
         return rc;
     mw_type *t = type_alloc(d, sizeof *t, at);
     mw_enumerator *items = t ? mw_arena_calloc(d->arena, n, sizeof *items) : NULL;
@@ -759,24 +864,25 @@ static int dec_enum(mwi_cdr_dec *d, const mw_type **out)
     t->align = alignof(int32_t);
     t->u.en.items = items;
     t->u.en.count = n;
-    *out = t;
+    r->type = t;
+    r->min = 4;
     return 0;
 }
 
 /* tk_sequence and tk_array: the element may be an enclosing struct or union (a
  * recursive type) only in a sequence, whose C form holds a pointer. */
-static int dec_seq_array(mwi_cdr_dec *d, bool array, const mw_type **out)
+static int dec_seq_array(mwi_cdr_dec *d, bool array, tcres *r)
 {
     size_t at = mwi_cdr_at(d, 4);
-    const mw_type *elem;
-    bool complete;
+    tcres el;
     uint32_t bound = 0;
-    int rc = dec_tc(d, &elem, &complete);
+    int rc = dec_tc(d, &el);
     if (rc)
         return rc;
+    const mw_type *elem = el.type;
     if (!elem || elem->kind == MW_K_VOID)
         return mwi_cdr_dec_fail(d, MW_EPROTO, at, "element TypeCode without a value");
-    if (array && !complete)
+    if (array && !el.complete)
         return mwi_cdr_dec_fail(d, MW_EPROTO, at, "an array contains its own type");
     size_t bound_at = mwi_cdr_at(d, 4);
     if ((rc = mwi_cdr_get_u32(d, &bound)))
@@ -784,7 +890,9 @@ static int dec_seq_array(mwi_cdr_dec *d, bool array, const mw_type **out)
     mw_type *t = type_alloc(d, sizeof *t, at);
     if (!t)
         return MW_ENOMEM;
+    r->min = 4;
     if (array) {
+        size_t min;
         if (bound == 0)
             return mwi_cdr_dec_fail(d, MW_EPROTO, bound_at, "array of length 0");
         if ((uint64_t)elem->size * bound > UINT32_MAX)
@@ -795,6 +903,7 @@ static int dec_seq_array(mwi_cdr_dec *d, bool array, const mw_type **out)
         t->align = elem->align;
         t->u.arr.elem = elem;
         t->u.arr.count = bound;
+        r->min = mwi_mul_size(el.min, bound, &min) ? min : SIZE_MAX;
     } else if (bound == 1) {
         t->kind = MW_K_OPTIONAL;
         t->size = sizeof(void *);
@@ -807,55 +916,56 @@ static int dec_seq_array(mwi_cdr_dec *d, bool array, const mw_type **out)
         t->u.seq.elem = elem;
         t->u.seq.bound = bound;
     }
-    *out = t;
+    r->type = t;
     return 0;
 }
 
-static int dec_alias(mwi_cdr_dec *d, const mw_type **out)
+static int dec_alias(mwi_cdr_dec *d, tcres *r)
 {
-    const char *repo, *name, *scoped;
-    const mw_type *target;
+    const char *repo, *scoped;
+    tcres target;
     int rc;
     size_t at = d->off;
-    if ((rc = dec_names(d, &repo, &name, &scoped)) || (rc = dec_member_tc(d, &target, false)))
+    if ((rc = dec_names(d, &repo, &scoped)) || (rc = dec_member_tc(d, &target, false)))
         return rc;
     mw_type *t = type_alloc(d, sizeof *t, at);
     if (!t)
         return MW_ENOMEM;
     t->kind = MW_K_ALIAS;
     t->name = scoped ? scoped : "?"; /* an alias is a name: never anonymous */
-    t->size = target->size;
-    t->align = target->align;
-    t->u.alias.target = target;
-    *out = t;
+    t->size = target.type->size;
+    t->align = target.type->align;
+    t->u.alias.target = target.type;
+    r->type = t;
+    r->min = target.min;
     return 0;
 }
 
-static const mw_type *basic_type(uint32_t tk)
+/* The type of a basic TCKind and the size of its value; NULL for the others. */
+static const mw_type *basic_type(uint32_t tk, size_t *min)
 {
     switch (tk) {
-    case TK_VOID: return &mw_t_void;
-    case TK_SHORT: return &mw_t_short;
-    case TK_LONG: return &mw_t_long;
-    case TK_USHORT: return &mw_t_ushort;
-    case TK_ULONG: return &mw_t_ulong;
-    case TK_FLOAT: return &mw_t_float;
-    case TK_DOUBLE: return &mw_t_double;
-    case TK_BOOLEAN: return &mw_t_boolean;
-    case TK_CHAR: return &mw_t_char;
-    case TK_OCTET: return &mw_t_octet;
-    case TK_ANY: return &mw_t_any;
-    case TK_LONGLONG: return &mw_t_longlong;
-    case TK_ULONGLONG: return &mw_t_ulonglong;
+    case TK_VOID: *min = 0; return &mw_t_void;
+    case TK_SHORT: *min = 2; return &mw_t_short;
+    case TK_LONG: *min = 4; return &mw_t_long;
+    case TK_USHORT: *min = 2; return &mw_t_ushort;
+    case TK_ULONG: *min = 4; return &mw_t_ulong;
+    case TK_FLOAT: *min = 4; return &mw_t_float;
+    case TK_DOUBLE: *min = 8; return &mw_t_double;
+    case TK_BOOLEAN: *min = 1; return &mw_t_boolean;
+    case TK_CHAR: *min = 1; return &mw_t_char;
+    case TK_OCTET: *min = 1; return &mw_t_octet;
+    case TK_ANY: *min = 4; return &mw_t_any;
+    case TK_LONGLONG: *min = 8; return &mw_t_longlong;
+    case TK_ULONGLONG: *min = 8; return &mw_t_ulonglong;
     default: return NULL;
     }
 }
 
-static int dec_indirection(mwi_cdr_dec *d, size_t kind_at, const mw_type **out,
-                           bool *complete)
+static int dec_indirection(mwi_cdr_dec *d, size_t kind_at, tcres *r)
 {
     size_t at = mwi_cdr_at(d, 4);
-    uint32_t raw;
+    uint32_t raw = 0;
     int rc = mwi_cdr_get_u32(d, &raw);
     if (rc)
         return rc;
@@ -866,34 +976,35 @@ static int dec_indirection(mwi_cdr_dec *d, size_t kind_at, const mw_type **out,
         return mwi_cdr_dec_fail(d, MW_EPROTO, at,
                                 "indirection %d does not lead to an earlier TypeCode",
                                 (int)(int32_t)raw);
-    *out = en->type;
-    *complete = en->complete;
+    r->type = en->type;
+    r->min = en->min_wire;
+    r->complete = en->complete;
     return 0;
 }
 
-static int dec_tc(mwi_cdr_dec *d, const mw_type **out, bool *complete)
+static int dec_tc(mwi_cdr_dec *d, tcres *r)
 {
     size_t at = mwi_cdr_at(d, 4);
-    uint32_t tk;
+    uint32_t tk = 0;
     int rc = mwi_cdr_get_u32(d, &tk);
     if (rc)
         return rc;
-    *complete = true;
+    r->complete = true;
+    r->min = 0;
+    r->type = NULL;
     if (tk == TK_INDIRECT)
-        return dec_indirection(d, at, out, complete);
-    size_t entry;
+        return dec_indirection(d, at, r);
+    size_t entry = 0;
     if ((rc = tc_add(d, at, &entry)))
         return rc;
-    const mw_type *t = basic_type(tk);
-    if (tk == TK_NULL) {
-        *out = NULL;
+    if (tk == TK_NULL)
         return 0;
-    }
+    const mw_type *t = basic_type(tk, &r->min);
     if (!t && tk == TK_STRING) {
-        uint32_t bound;
+        uint32_t bound = 0;
+        mw_type *s;
         if ((rc = mwi_cdr_get_u32(d, &bound)))
             return rc;
-        mw_type *s;
         if (bound == 0) {
             t = &mw_t_string;
         } else if ((s = type_alloc(d, sizeof *s, at))) {
@@ -903,50 +1014,56 @@ static int dec_tc(mwi_cdr_dec *d, const mw_type **out, bool *complete)
         } else {
             return MW_ENOMEM;
         }
+        r->min = 4;
     }
-    if (t) {
-        d->tc[entry].type = t;
-        d->tc[entry].complete = true;
-        *out = t;
-        return 0;
+    if (!t) {
+        if (tk != TK_STRUCT && tk != TK_UNION && tk != TK_ENUM && tk != TK_SEQUENCE &&
+            tk != TK_ARRAY && tk != TK_ALIAS)
+            return mwi_cdr_dec_fail(d, tk == TK_OBJREF || tk < 0x30 ? MW_ENOTSUP : MW_EPROTO,
+                                    at, "TypeCode kind %u is not supported", tk);
+        if (d->depth >= d->max_depth)
+            return mwi_cdr_dec_fail(d, MW_EDEPTH, at, "TypeCode nesting deeper than %u",
+                                    d->max_depth);
+        d->depth++;
+        outer o = {0, 0, false};
+        if ((rc = encap_enter(d, &o)))
+            return rc;
+        switch (tk) {
+        case TK_STRUCT: rc = dec_struct(d, entry, r); break;
+        case TK_UNION: rc = dec_union(d, entry, r); break;
+        case TK_ENUM: rc = dec_enum(d, r); break;
+        case TK_SEQUENCE: rc = dec_seq_array(d, false, r); break;
+        case TK_ARRAY: rc = dec_seq_array(d, true, r); break;
+        default: rc = dec_alias(d, r); break;
+        }
+        if (rc)
+            return rc;
+        encap_leave(d, &o);
+        d->depth--;
+        t = r->type;
+        /* Every value must be in the input: a type whose smallest value is longer cannot
+         * be used, and refusing it here keeps repeated TypeCodes (a struct of two of a
+         * struct of two of ...) from describing values too large to walk. */
+        if (r->min > d->len)
+            return mwi_cdr_dec_fail(d, MW_ETRUNCATED, at,
+                                    "a value of this type takes at least %zu bytes, the input "
+                                    "has %zu",
+                                    r->min, d->len);
     }
-    if (tk != TK_STRUCT && tk != TK_UNION && tk != TK_ENUM && tk != TK_SEQUENCE &&
-        tk != TK_ARRAY && tk != TK_ALIAS)
-        return mwi_cdr_dec_fail(d, tk == TK_OBJREF || tk < 0x30 ? MW_ENOTSUP : MW_EPROTO, at,
-                                "TypeCode kind %u is not supported", tk);
-    if (d->depth >= d->max_depth)
-        return mwi_cdr_dec_fail(d, MW_EDEPTH, at, "TypeCode nesting deeper than %u",
-                                d->max_depth);
-    d->depth++;
-    outer o = {0, 0, false};
-    if ((rc = encap_enter(d, &o)))
-        return rc;
-    switch (tk) {
-    case TK_STRUCT: rc = dec_struct(d, entry, &t); break;
-    case TK_UNION: rc = dec_union(d, entry, &t); break;
-    case TK_ENUM: rc = dec_enum(d, &t); break;
-    case TK_SEQUENCE: rc = dec_seq_array(d, false, &t); break;
-    case TK_ARRAY: rc = dec_seq_array(d, true, &t); break;
-    default: rc = dec_alias(d, &t); break;
-    }
-    if (rc)
-        return rc;
-    encap_leave(d, &o);
-    d->depth--;
     d->tc[entry].type = t;
+    d->tc[entry].min_wire = r->min;
     d->tc[entry].complete = true;
-    *out = t;
+    r->type = t;
     return 0;
 }
 
 int mwi_cdr_dec_typecode(mwi_cdr_dec *d, const mw_type **out)
 {
-    bool complete;
+    tcres r;
     d->tc_count = 0;
-    const mw_type *t;
-    int rc = dec_tc(d, &t, &complete);
+    int rc = dec_tc(d, &r);
     if (rc)
         return rc;
-    *out = t && t->kind != MW_K_VOID ? t : NULL;
+    *out = r.type && r.type->kind != MW_K_VOID ? r.type : NULL;
     return 0;
 }

@@ -570,6 +570,104 @@ static void bad_indirections_are_refused(void **state)
     assert_string_equal(err.path, "x");
 }
 
+/* Writes TypeCodes by hand, big-endian, aligning from the current encapsulation. */
+typedef struct tcw {
+    uint8_t b[16384];
+    size_t n, origin;
+} tcw;
+
+static void tw_u32(tcw *w, uint32_t v)
+{
+    while ((w->n - w->origin) % 4)
+        w->b[w->n++] = 0;
+    mw_store_u32be(w->b + w->n, v);
+    w->n += 4;
+}
+static void tw_str(tcw *w, const char *s)
+{
+    tw_u32(w, (uint32_t)strlen(s) + 1);
+    memcpy(w->b + w->n, s, strlen(s) + 1);
+    w->n += strlen(s) + 1;
+}
+/* Level k of a DAG: a struct or union of two members "a" and "b" of level k-1, written
+ * in full once and then as an indirection; level 0 is an octet. Returns the TCKind's
+ * offset. */
+static size_t tw_dag(tcw *w, int k, bool is_union)
+{
+    tw_u32(w, k == 0 ? 10 : is_union ? 16 : 15);
+    size_t pos = w->n - 4;
+    if (k == 0)
+        return pos;
+    tw_u32(w, 0);
+    size_t len_at = w->n - 4, saved = w->origin;
+    w->origin = w->n;
+    w->b[w->n++] = 0; /* big-endian */
+    tw_str(w, "");
+    tw_str(w, "");
+    if (is_union) {
+        tw_u32(w, 3);           /* discriminator: long */
+        tw_u32(w, 0xffffffffu); /* no default */
+    }
+    tw_u32(w, 2);
+    if (is_union)
+        tw_u32(w, 0);
+    tw_str(w, "a");
+    size_t inner = tw_dag(w, k - 1, is_union);
+    if (is_union)
+        tw_u32(w, 1);
+    tw_str(w, "b");
+    tw_u32(w, 0xffffffffu);
+    tw_u32(w, (uint32_t)(int32_t)((int64_t)inner - (int64_t)w->n));
+    mw_store_u32be(w->b + len_at, (uint32_t)(w->n - len_at - 4));
+    w->origin = saved;
+    return pos;
+}
+
+static void repeated_typecodes_stay_small(void **state)
+{
+    (void)state;
+    /* Person appears in Showcase twice (owner, people): written once, then referred to */
+    mw_arena *a;
+    assert_int_equal(mw_arena_create(&a, 0), 0);
+    mw_ex_showcase s;
+    make_showcase(&s, a, 1, true, 0);
+    mw_any any = {&mwi_t_showcase, &s};
+    mw_buf out = {0};
+    encode_ok(&mw_t_any, &any, &big, &out);
+    size_t first = find(&out, "IDL:Person:1.0", 15), count = 0;
+    for (size_t i = 0; i + 15 <= out.len; i++)
+        count += memcmp(out.data + i, "IDL:Person:1.0", 15) == 0;
+    assert_int_equal(count, 1);
+    assert_true(first > 0);
+    mw_buf_free(&out);
+    mw_arena_destroy(a);
+
+    /* 40 levels of unions of two copies of the level below: 2^40 paths, a few hundred
+     * bytes. The value takes one path; re-encoding gives the same few hundred bytes. */
+    tcw *w = calloc(1, sizeof *w);
+    tw_dag(w, 40, true);
+    for (int k = 0; k < 40; k++)
+        tw_u32(w, 0); /* discriminator 0 at every level: member "a" */
+    w->b[w->n++] = 0x5a;
+    mw_any back;
+    decode_expect(&mw_t_any, w->b, w->n, &big, 0, &back, &a);
+    assert_true(w->n < 4000);
+    mw_buf again = {0};
+    encode_ok(&mw_t_any, &back, &big, &again);
+    /* the same, but for the innermost "b": an octet is written as itself, not as an
+     * indirection to the octet before it */
+    assert_int_equal(again.len, w->n - 4);
+    roundtrip(&mw_t_any, &back, &big);
+    mw_buf_free(&again);
+    mw_arena_destroy(a);
+
+    /* the same with structs: every value would hold 2^40 octets, refused at once */
+    memset(w, 0, sizeof *w);
+    tw_dag(w, 40, false);
+    decode_expect(&mw_t_any, w->b, w->n, &big, MW_ETRUNCATED, NULL, NULL);
+    free(w);
+}
+
 /* ---- hostile input ------------------------------------------------------------------- */
 
 static void every_truncation_fails_cleanly(void **state)
@@ -938,6 +1036,7 @@ int main(void)
         cmocka_unit_test(showcase_in_an_any),
         cmocka_unit_test(recursive_typecode_uses_indirection),
         cmocka_unit_test(bad_indirections_are_refused),
+        cmocka_unit_test(repeated_typecodes_stay_small),
         cmocka_unit_test(every_truncation_fails_cleanly),
         cmocka_unit_test(huge_lengths_allocate_nothing),
         cmocka_unit_test(bad_values_carry_offset_and_path),
