@@ -8,6 +8,7 @@
 #include <midway/net.h>
 #include <midway/marshal.h>
 #include <midway/rr.h>
+#include <midway/group.h>
 
 /* The library's version. */
 #define MW_VERSION_MAJOR 0
