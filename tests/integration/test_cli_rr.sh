@@ -347,6 +347,29 @@ if start_server exact "$MW" rr serve --port 0 --bind 127.0.0.1; then
     done
 fi
 
+# --- Faults: at-most-once keeps a non-idempotent counter exact ---------------------------
+
+if start_server faults "$MW" rr serve --port 0 --bind 127.0.0.1; then
+    SERVER=$PID
+    A=127.0.0.1:$PORT
+    run f_rr "$MW" rr ping "$A" --op increment -n 150 --drop 0.2 --duplicate 0.2 --reorder 0.1 \
+        --seed 7 --timeout 20 --retries 12 --json
+    json_check f_rr "RR under 20% loss and duplication: 150 replies" "j['replies'] == 150 and j['errors'] == 0 and j['retransmissions'] > 0"
+    run f_rra "$MW" rr ping "$A" --op increment -n 150 --protocol rra --drop 0.2 --duplicate 0.2 \
+        --seed 8 --timeout 20 --retries 12 --json
+    json_check f_rra "RRA under 20% loss and duplication: 150 replies" "j['replies'] == 150 and j['errors'] == 0"
+    run f_st "$MW" rr call "$A" stats
+    json_check f_st "at-most-once: 300 executions, counter 300, duplicates filtered" \
+        "j['increment'] == 300 and j['counter'] == 300 and j['duplicates_filtered'] > 0 and j['retransmissions'] > 0"
+    run f_tcp "$MW" rr call "$A" null --tcp --drop 0.5
+    expect_fail f_tcp 2 "fault injection with --tcp is a usage error"
+    run f_p "$MW" rr ping "$A" --drop 1.5
+    expect_fail f_p 2 "--drop 1.5 is a usage error"
+    kill -TERM "$SERVER"
+    if wait_exit "$SERVER" && [ "$RC" -eq 0 ]; then ok "faults server exits 0 on SIGTERM"; else bad "faults server on SIGTERM: exit $RC"; fi
+    if grep -Eq '^duplicates filtered: [1-9][0-9]*$' "$TMP/faults.out"; then ok "SIGTERM shows the duplicates filtered"; else bad "no duplicates in SIGTERM output"; show faults; fi
+fi
+
 # --- TCP ----------------------------------------------------------------------------------
 
 if start_server tcp "$MW" rr serve --tcp --port 0; then

@@ -61,6 +61,10 @@ enum {
     OPT_PORT,
     OPT_BIND,
     OPT_LOOPS,
+    OPT_DROP,
+    OPT_DUPLICATE,
+    OPT_REORDER,
+    OPT_SEED,
 };
 
 static const char *const protocol_names[] = {NULL, "r", "rr", "rra"};
@@ -327,7 +331,22 @@ typedef struct client_cfg {
     mw_addr server;
     char server_text[MW_ADDR_STRLEN];
     mw_rr_client_opts co;
+    mw_rr_fault fault; /* --drop, --duplicate, --reorder, --seed */
+    bool faulty;       /* one of them was given */
 } client_cfg;
+
+/* Parses a probability in [0, 1]. */
+static int parse_probability(const char *opt, const char *text, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || !(v >= 0 && v <= 1)) {
+        cli_errorf("%s: '%s' is not a probability from 0 to 1", opt, text);
+        return CLI_EXIT_USAGE;
+    }
+    *out = v;
+    return CLI_EXIT_OK;
+}
 
 /* Handles an option shared by the client verbs; false when c is not one of them. */
 static bool client_option(int c, client_cfg *cfg, int *rc)
@@ -359,6 +378,25 @@ static bool client_option(int c, client_cfg *cfg, int *rc)
         cfg->co.spin_us = (uint32_t)us;
         return true;
     }
+    case OPT_DROP:
+        cfg->faulty = true;
+        *rc = parse_probability("--drop", optarg, &cfg->fault.drop);
+        return true;
+    case OPT_DUPLICATE:
+        cfg->faulty = true;
+        *rc = parse_probability("--duplicate", optarg, &cfg->fault.duplicate);
+        return true;
+    case OPT_REORDER:
+        cfg->faulty = true;
+        *rc = parse_probability("--reorder", optarg, &cfg->fault.reorder);
+        return true;
+    case OPT_SEED: {
+        int seed = 0;
+        cfg->faulty = true;
+        *rc = cli_parse_int("--seed", optarg, 0, 0x7fffffff, &seed);
+        cfg->fault.seed = (uint64_t)seed;
+        return true;
+    }
     default:
         return false;
     }
@@ -377,6 +415,12 @@ static int client_setup(client_cfg *cfg, const char *target)
     cli_format_addr(&cfg->server, cfg->server_text);
     if (!cfg->co.transport)
         cfg->co.transport = MW_RR_UDP;
+    if (cfg->faulty && cfg->co.transport != MW_RR_UDP) {
+        cli_errorf("--drop, --duplicate, --reorder and --seed are for UDP only");
+        return CLI_EXIT_USAGE;
+    }
+    if (cfg->faulty)
+        cfg->co.fault = &cfg->fault; /* copied by mw_rr_client_open */
     if (!cfg->co.protocol)
         cfg->co.protocol = MW_RR_RR;
     if (!cfg->co.semantics)
@@ -483,6 +527,10 @@ static int rr_ping_args(const cli_verb *v, int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"retries", required_argument, NULL, OPT_RETRIES},
         {"spin", required_argument, NULL, OPT_SPIN},
+        {"drop", required_argument, NULL, OPT_DROP},
+        {"duplicate", required_argument, NULL, OPT_DUPLICATE},
+        {"reorder", required_argument, NULL, OPT_REORDER},
+        {"seed", required_argument, NULL, OPT_SEED},
         {"json", no_argument, NULL, OPT_JSON},
         CLI_OPTION_HELP,
         {0, 0, 0, 0},
@@ -677,6 +725,10 @@ static int rr_call(const cli_verb *v, int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"retries", required_argument, NULL, OPT_RETRIES},
         {"spin", required_argument, NULL, OPT_SPIN},
+        {"drop", required_argument, NULL, OPT_DROP},
+        {"duplicate", required_argument, NULL, OPT_DUPLICATE},
+        {"reorder", required_argument, NULL, OPT_REORDER},
+        {"seed", required_argument, NULL, OPT_SEED},
         CLI_OPTION_HELP,
         {0, 0, 0, 0},
     };
@@ -747,7 +799,12 @@ static int rr_call(const cli_verb *v, int argc, char **argv)
     "  --retries N       retransmissions after the first attempt (default 4; at least\n"       \
     "                    1: --semantics maybe never retransmits)\n"                            \
     "  --spin US         low-latency mode: spin this long on the socket before\n"              \
-    "                    sleeping (UDP; default 0, off)\n"
+    "                    sleeping (UDP; default 0, off)\n"                                     \
+    "  --drop P, --duplicate P, --reorder P\n"                                                 \
+    "                    UDP fault injection: the probability that each datagram\n"            \
+    "                    the client sends or receives is lost, delivered twice or\n"           \
+    "                    overtaken by the next one (default 0)\n"                              \
+    "  --seed N          seed of the fault injector's random numbers (default 0)\n"
 
 static const cli_verb rr_verbs[] = {
     {
@@ -777,7 +834,7 @@ static const cli_verb rr_verbs[] = {
             "HOST:PORT [-n N] [-c CLIENTS] [--udp|--tcp] [--size BYTES]\n"
             "       [--protocol r|rr|rra] [--semantics maybe|at-least-once|at-most-once]\n"
             "       [--op null|echo|increment] [--timeout MS] [--retries N] [--spin US]\n"
-            "       [--json]",
+            "       [--drop P] [--duplicate P] [--reorder P] [--seed N] [--json]",
         .help = "Makes N calls of an operation of 'midway rr serve', spread over CLIENTS\n"
                 "concurrent clients (threads, each with its own socket or connection), and\n"
                 "prints the calls/s and the latency percentiles of the calls that\n"
@@ -797,8 +854,10 @@ static const cli_verb rr_verbs[] = {
     {
         .name = "call",
         .summary = "one call, its result printed",
-        .synopsis = "HOST:PORT OP [ARG] [--udp|--tcp] [--protocol P] [--semantics S]\n"
-                    "       [--timeout MS] [--retries N] [--spin US]",
+        .synopsis =
+            "HOST:PORT OP [ARG] [--udp|--tcp] [--protocol P] [--semantics S]\n"
+            "       [--timeout MS] [--retries N] [--spin US] [--drop P] [--duplicate P]\n"
+            "       [--reorder P] [--seed N]",
         .help = "Calls operation OP (null, echo, increment, stats, or an operationId) of\n"
                 "'midway rr serve' with ARG as its argument and prints the result: 'ok'\n"
                 "for null, the echoed text, the counter's new value, or the statistics as\n"
