@@ -70,7 +70,10 @@ extern "C" {
     X(EEXIST, -26, "entry already exists")                                                \
     X(ESTATE, -27, "operation not valid in this state")                                   \
     X(EIO, -28, "input/output error")                                                     \
-    X(ESYS, -29, "unexpected system error")
+    X(ESYS, -29, "unexpected system error")                                               \
+    X(EUSEREXC, -30, "the remote operation raised a user exception")                     \
+    X(ENOOBJECT, -31, "no such remote object")                                            \
+    X(EBADOP, -32, "the remote object has no such operation")
 
 #define MW__ERROR_ENUM(name, value, msg) MW_##name = (value),
 /* Error codes: 0 is success, every error is negative. */
