@@ -406,6 +406,15 @@ MW_API int mw_rr_server_create(mw_rr_server **out, const mw_addr *local,
  */
 MW_API int mw_rr_server_handle(mw_rr_server *s, uint32_t op, const char *name,
                                mw_rr_handler_fn fn, void *ctx, int flags);
+/*
+ * Registers fn as the catch-all handler: it runs for every operationId with no handler of
+ * its own (instead of the MW_ENOTSUP answer), so a dispatcher whose operations are not
+ * known in advance (the RMI object adapter: objects are exported after start) needs one
+ * registration. Its statistics appear last in mw_rr_server_op_stats, named "*". Only
+ * before mw_rr_server_start: MW_EEXIST if one is registered, MW_ESTATE once started.
+ */
+MW_API int mw_rr_server_handle_any(mw_rr_server *s, mw_rr_handler_fn fn, void *ctx,
+                                   int flags);
 /* Starts the loop and worker threads; returns at once. MW_ESTATE if already started. */
 MW_API int mw_rr_server_start(mw_rr_server *s);
 /* The bound address (with the port the kernel picked). */

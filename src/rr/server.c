@@ -57,6 +57,22 @@ int mw_rr_server_create(mw_rr_server **out, const mw_addr *local, const mw_rr_se
     return 0;
 }
 
+/* Makes room for n handler slots. */
+static int ops_reserve(mw_rr_server *s, size_t n)
+{
+    if (n <= s->ops_cap)
+        return 0;
+    size_t cap = s->ops_cap ? 2 * s->ops_cap : 8;
+    while (cap < n)
+        cap *= 2;
+    mwi_op *ops = realloc(s->dispatch.ops, cap * sizeof *ops);
+    if (!ops)
+        return MW_ENOMEM;
+    s->dispatch.ops = ops;
+    s->ops_cap = cap;
+    return 0;
+}
+
 int mw_rr_server_handle(mw_rr_server *s, uint32_t op, const char *name, mw_rr_handler_fn fn,
                         void *ctx, int flags)
 {
@@ -70,14 +86,10 @@ int mw_rr_server_handle(mw_rr_server *s, uint32_t op, const char *name, mw_rr_ha
         at++;
     if (at < d->nops && d->ops[at].op == op)
         return MW_EEXIST;
-    if (d->nops == s->ops_cap) {
-        size_t cap = s->ops_cap ? 2 * s->ops_cap : 8;
-        mwi_op *ops = realloc(d->ops, cap * sizeof *ops);
-        if (!ops)
-            return MW_ENOMEM;
-        d->ops = ops;
-        s->ops_cap = cap;
-    }
+    /* Room for one more operation and the catch-all slot that follows the table. */
+    int rc = ops_reserve(s, d->nops + 2);
+    if (rc)
+        return rc;
     char *copy = NULL;
     if (name) {
         size_t n = strlen(name);
@@ -85,9 +97,31 @@ int mw_rr_server_handle(mw_rr_server *s, uint32_t op, const char *name, mw_rr_ha
             return MW_ENOMEM;
         memcpy(copy, name, n + 1);
     }
-    memmove(&d->ops[at + 1], &d->ops[at], (d->nops - at) * sizeof *d->ops);
+    memmove(&d->ops[at + 1], &d->ops[at], (mwi_dispatch_slots(d) - at) * sizeof *d->ops);
     d->ops[at] = (mwi_op){.op = op, .name = copy, .fn = fn, .ctx = ctx, .flags = flags};
     d->nops++;
+    return 0;
+}
+
+int mw_rr_server_handle_any(mw_rr_server *s, mw_rr_handler_fn fn, void *ctx, int flags)
+{
+    if (!s || !fn || (flags & ~MW_RR_INLINE))
+        return MW_EINVAL;
+    if (s->started)
+        return MW_ESTATE;
+    mwi_dispatch *d = &s->dispatch;
+    if (d->any)
+        return MW_EEXIST;
+    int rc = ops_reserve(s, d->nops + 1);
+    if (rc)
+        return rc;
+    char *copy = malloc(2);
+    if (!copy)
+        return MW_ENOMEM;
+    memcpy(copy, "*", 2);
+    /* Kept past the sorted table, so lookups by operationId never meet it. */
+    d->ops[d->nops] = (mwi_op){.op = 0, .name = copy, .fn = fn, .ctx = ctx, .flags = flags};
+    d->any = true;
     return 0;
 }
 
@@ -106,8 +140,8 @@ int mw_rr_server_start(mw_rr_server *s)
     /* Per-operation counters, now that the table is final. */
     for (int i = 0; i < s->nloops; i++) {
         mwi_loop *L = &s->loops[i];
-        if (s->dispatch.nops && !L->op_exec &&
-            !(L->op_exec = calloc(s->dispatch.nops, sizeof *L->op_exec)))
+        size_t slots = mwi_dispatch_slots(&s->dispatch);
+        if (slots && !L->op_exec && !(L->op_exec = calloc(slots, sizeof *L->op_exec)))
             return MW_ENOMEM;
     }
     int rc = mwi_pool_create(&s->dispatch.pool, s->nworkers, &s->dispatch);
@@ -144,7 +178,7 @@ int mw_rr_server_op_stats(mw_rr_server *s, size_t i, mw_rr_op_stats *out)
 {
     if (!s || !out)
         return MW_EINVAL;
-    if (i >= s->dispatch.nops)
+    if (i >= mwi_dispatch_slots(&s->dispatch))
         return MW_ENOENT;
     out->operation = s->dispatch.ops[i].op;
     out->name = s->dispatch.ops[i].name;
@@ -173,7 +207,7 @@ void mw_rr_server_destroy(mw_rr_server *s)
     for (int i = 0; i < s->nloops; i++)
         mwi_loop_fini(&s->loops[i]);
     mwi_pool_destroy(s->dispatch.pool);
-    for (size_t i = 0; i < s->dispatch.nops; i++)
+    for (size_t i = 0; i < mwi_dispatch_slots(&s->dispatch); i++)
         free(s->dispatch.ops[i].name);
     free(s->dispatch.ops);
     free(s->loops);

@@ -41,8 +41,16 @@ typedef struct mwi_op {
 typedef struct mwi_dispatch {
     mwi_op *ops;          /* sorted by op */
     size_t nops;
+    bool any;             /* ops[nops] (past the sorted table) is the catch-all handler of
+                             mw_rr_server_handle_any, for operationIds with no handler */
     mwi_pool *pool;       /* where non-inline handlers run */
 } mwi_dispatch;
+
+/* Handler slots of a table: the sorted operations and the catch-all, if any. */
+static inline size_t mwi_dispatch_slots(const mwi_dispatch *d)
+{
+    return d->nops + (d->any ? 1 : 0);
+}
 
 /* Settings of every loop, resolved from mw_rr_server_opts. */
 typedef struct mwi_loop_cfg {

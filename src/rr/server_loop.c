@@ -130,6 +130,8 @@ static void sm_execute(void *ctx, const mwi_rrs_job *k, const uint8_t *args, siz
     int i = -1;
     if (D) {
         i = find_op(D, k->op);
+        if (i < 0 && D->any)
+            i = (int)D->nops;
         if (i < 0) {
             MWI_STAT_ADD(L->unknown_ops, 1);
             mwi_rrs_reply(&L->sm, k, MW_ENOTSUP, NULL, 0, mw_now_ns());
@@ -599,8 +601,8 @@ int mwi_loop_init(mwi_loop *L, const mwi_loop_cfg *cfg, const mw_addr *local,
     }
     if (rc == 0)
         rc = cfg->transport == MW_RR_UDP ? open_udp(L, local) : open_tcp(L, local);
-    if (rc == 0 && dispatch && dispatch->nops) {
-        L->op_exec = calloc(dispatch->nops, sizeof *L->op_exec);
+    if (rc == 0 && dispatch && mwi_dispatch_slots(dispatch)) {
+        L->op_exec = calloc(mwi_dispatch_slots(dispatch), sizeof *L->op_exec);
         if (!L->op_exec)
             rc = MW_ENOMEM;
     }
