@@ -128,8 +128,8 @@ typedef struct scenario {
 } scenario;
 
 static const char *const rows_1same[] = {
-    "raw-udp", "raw-tcp",    "onc-udp",         "onc-tcp",    "zmq",
-    "nng",     "midway-udp", "midway-udp+pool", "midway-tcp", NULL};
+    "raw-udp",    "raw-tcp",         "onc-udp",          "onc-tcp",    "zmq", "nng",
+    "midway-udp", "midway-udp+pool", "midway-udp+maybe", "midway-tcp", NULL};
 static const char *const rows_1diff[] = {
     "raw-udp", "raw-udp-spin", "raw-udp-cspin", "raw-tcp",       "onc-udp",    "onc-tcp",
     "zmq",     "nng",          "midway-udp",    "midway-udp+ll", "midway-tcp", NULL};
@@ -231,6 +231,9 @@ static void build_cells(void)
                 } else if (plus && !strcmp(plus, "+2loops")) {
                     c->params.loops = 2;
                     suffix = ", 2 loops";
+                } else if (plus && !strcmp(plus, "+maybe")) {
+                    c->params.maybe = true;
+                    suffix = ", maybe";
                 } else if (plus && !strcmp(plus, "+pool")) {
                     c->params.pool = true;
                     suffix = ", worker pool";
@@ -597,6 +600,10 @@ static void print_machine(int runs)
     printf("work: null = empty request and reply; echo = the %zu CDR bytes of Person "
            "{\"Smith\", \"London\", 1934} and back\n",
            g_person_len);
+    printf("Midway: mw_rr_do_operation, RR exchange, at-most-once, handlers on the loop thread "
+           "(MW_RR_INLINE),\n1 loop thread; rows say where they differ (worker pool, maybe "
+           "semantics, low-latency = client spins %u us, 2 loops)\n",
+           SPIN_US);
 #ifndef MWB_HAVE_TIRPC
     printf("peer ONC RPC: skipped: %s\n", MWB_NO_TIRPC);
 #endif

@@ -28,6 +28,7 @@ typedef struct mwb_params {
     int loops;        /* Midway: server loop threads (SO_REUSEPORT); 0: one */
     uint32_t spin_us; /* Midway: the client's low-latency spin; 0: off */
     bool pool;        /* Midway: handlers on the worker pool (else on the loop thread) */
+    bool maybe;       /* Midway: maybe semantics (else at-most-once, the default) */
 } mwb_params;
 
 typedef struct mwb_system mwb_system;

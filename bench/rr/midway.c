@@ -72,6 +72,7 @@ static int open_conn(void **h, const mwb_params *p, uint16_t port, char *why, in
     mw_addr_loopback(&server, MW_AF_INET4, port);
     mw_rr_client_opts o = {.transport = transport,
                            .spin_us = p->spin_us,
+                           .semantics = p->maybe ? MW_RR_MAYBE : MW_RR_AT_MOST_ONCE,
                            .timeout_ms = MWB_CALL_TIMEOUT_MS / 5,
                            .retries = 4};
     int e = mw_rr_client_open(&k->c, &server, &o);
@@ -116,7 +117,7 @@ static void close_conn(void *h)
 
 const mwb_system mwb_midway_systems[] = {
     {.name = "midway-udp",
-     .label = "Midway UDP (RR, at-most-once)",
+     .label = "Midway UDP",
      .udp = true,
      .ours = true,
      .serve = udp_serve,
@@ -124,7 +125,7 @@ const mwb_system mwb_midway_systems[] = {
      .call = call,
      .close = close_conn},
     {.name = "midway-tcp",
-     .label = "Midway TCP (RR, at-most-once)",
+     .label = "Midway TCP",
      .ours = true,
      .serve = tcp_serve,
      .open = tcp_open,
