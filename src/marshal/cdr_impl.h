@@ -31,6 +31,7 @@ void mwi_cdr_path_index(mwi_cdr_path *p, uint64_t i);
 /* An encoding in progress. */
 typedef struct mwi_cdr_enc {
     mw_buf *buf;
+    size_t start;       /* buf->len when this encoding began (errors count from it) */
     size_t origin;      /* offset in buf where alignment counts from */
     bool swap;          /* the wire order is not the host's */
     uint32_t depth;     /* constructed values entered */
@@ -123,15 +124,23 @@ int mwi_cdr_enc_grow(mwi_cdr_enc *e, size_t n);
 static inline int mwi_cdr_put(mwi_cdr_enc *e, size_t a, size_t n, uint8_t **out)
 {
     mw_buf *b = e->buf;
-    size_t pad = (size_t)(e->origin - b->len) & (a - 1);
-    if (b->cap - b->len < pad + n) {
-        int rc = mwi_cdr_enc_grow(e, pad + n);
-        if (rc)
-            return rc;
+    size_t pad = (size_t)(e->origin - b->len) & (a - 1), room = b->cap - b->len;
+    uint8_t *p;
+    if (room >= n + 8) {
+        /* the common case: zero 8 bytes at once (padding is at most 7; the rest is
+         * overwritten or lies beyond len) */
+        p = b->data + b->len;
+        memset(p, 0, 8);
+    } else {
+        if (room < pad + n || !b->data) {
+            int rc = mwi_cdr_enc_grow(e, pad + n ? pad + n : 1);
+            if (rc)
+                return rc;
+        }
+        p = b->data + b->len;
+        for (size_t i = 0; i < pad; i++)
+            p[i] = 0;
     }
-    uint8_t *p = b->data + b->len;
-    for (size_t i = 0; i < pad; i++)
-        p[i] = 0;
     b->len += pad + n;
     *out = p + pad;
     return 0;

@@ -449,6 +449,7 @@ int mwi_cdr_typecode_size(const mw_type *t, size_t *out)
     mw_buf_init(&b);
     mwi_cdr_enc e;
     e.buf = &b;
+    e.start = 0;
     e.origin = 0;
     e.swap = false;
     e.depth = 0;
