@@ -20,7 +20,8 @@
     X(mcast)                                                                                   \
     X(encode)                                                                                  \
     X(decode)                                                                                  \
-    X(rr)
+    X(rr)                                                                                      \
+    X(group)
 
 #define CLI_DECLARE(name) extern const cli_command cli_cmd_##name;
 CLI_COMMANDS(CLI_DECLARE)
