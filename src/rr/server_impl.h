@@ -26,6 +26,8 @@ typedef struct mwi_job {
     int op_index;         /* index of the handler in the server's table */
     mwi_loop *loop;       /* the loop it came from and goes back to */
     struct mwi_job *next; /* in a queue or free list */
+    struct mwi_job *all;  /* every job the loop allocated, so closing frees them all, even
+                             those a port's caller took and never replied to */
 } mwi_job;
 
 /* A registered operation. */
@@ -86,6 +88,7 @@ struct mwi_loop {
     /* port mode: requests waiting for mw_rr_get_request */
     mwi_job *ready_head, *ready_tail;
     mwi_job *free_jobs;     /* recycled jobs (loop thread only) */
+    mwi_job *all_jobs;      /* every job allocated (linked through all) */
     size_t njobs;           /* jobs allocated */
     mw_buf inline_reply;    /* reply buffer of inline handlers */
     /* statistics the loop thread writes */

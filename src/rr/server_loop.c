@@ -57,6 +57,8 @@ static mwi_job *job_get(mwi_loop *L)
         j = calloc(1, sizeof *j);
         if (!j)
             return NULL;
+        j->all = L->all_jobs;
+        L->all_jobs = j;
         L->njobs++;
         MWI_STAT_SET(L->jobs_bytes, L->njobs * sizeof *j);
     }
@@ -77,10 +79,10 @@ static void job_put(mwi_loop *L, mwi_job *j)
     L->free_jobs = j;
 }
 
-static void job_free_list(mwi_job *j)
+static void job_free_all(mwi_job *j)
 {
     while (j) {
-        mwi_job *nx = j->next;
+        mwi_job *nx = j->all;
         mw_buf_free(&j->args);
         mw_buf_free(&j->reply);
         free(j);
@@ -622,9 +624,8 @@ void mwi_loop_fini(mwi_loop *L)
     free(L->rx);
     free(L->conns);
     mwi_rrs_fini(&L->sm);
-    job_free_list(L->free_jobs);
-    job_free_list(L->ready_head);
-    L->free_jobs = L->ready_head = L->ready_tail = NULL;
+    job_free_all(L->all_jobs);
+    L->all_jobs = L->free_jobs = L->ready_head = L->ready_tail = NULL;
     mw_buf_free(&L->inline_reply);
     free((void *)(uintptr_t)L->op_exec);
     L->op_exec = NULL;

@@ -205,6 +205,15 @@ static void tcp_calls(void **state)
 
 /* ---- getRequest / sendReply -------------------------------------------------------- */
 
+static int port_done;
+static void on_port_done(void *ctx, uint64_t id, int status, const uint8_t *reply, size_t n)
+{
+    int *count = ctx;
+    (void)id;
+    if ((status == 0 && n == 3 && memcmp(reply, "two", 3) == 0) || status == MW_EPERM)
+        ++*count;
+}
+
 struct port_server {
     mw_rr_port *port;
     int serve;   /* requests to answer */
@@ -264,6 +273,23 @@ static void get_request_send_reply(int transport)
     mw_rr_server_stats st;
     mw_rr_port_stats(ps.port, &st);
     assert_int_equal(st.requests, 20);
+    /* Several requests taken before replying (deferred replies), answered out of order;
+     * and one taken and never answered: closing the port frees it. */
+    uint64_t ids[3];
+    port_done = 0;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(mw_rr_call_async(c, NULL, 7, "z", 1, NULL, on_port_done, &port_done, &ids[i]), 0);
+    const mw_rr_request *r[3];
+    for (int i = 0; i < 3; i++) {
+        /* Drive the client a little so its requests go out, then take one. */
+        (void)mw_rr_client_poll(c, 0, NULL);
+        assert_int_equal(mw_rr_get_request(ps.port, &r[i], WAIT_MS), 0);
+    }
+    assert_int_equal(mw_rr_send_reply(ps.port, r[2], 0, "two", 3), 0);
+    assert_int_equal(mw_rr_send_reply(ps.port, r[0], MW_EPERM, NULL, 0), 0);
+    assert_int_equal(mw_rr_client_wait(c, ids[2], WAIT_MS), 0);
+    assert_int_equal(mw_rr_client_wait(c, ids[0], WAIT_MS), 0);
+    assert_int_equal(port_done, 2);
     mw_buf_free(&reply);
     mw_rr_client_close(c);
     mw_rr_port_close(ps.port);
