@@ -308,6 +308,10 @@ typedef struct mw_rr_server_opts {
     int history_ttl_ms;       /* an entry's (and a silent client's) time to live: 60 s */
     size_t reassembly_bytes;  /* most bytes of partly received requests (per loop): 64 MiB */
     int backlog;              /* TCP listen backlog; 0: a default */
+    uint32_t spin_us;         /* low-latency mode: a loop thread polls without sleeping
+                                 for this long after its last event before it blocks;
+                                 0 (default) always blocks. Costs a core per loop while
+                                 spinning. Ignored by ports. */
 } mw_rr_server_opts;
 
 /* Server statistics, summed over loops. Counters only grow; "now" values are current. */

@@ -143,6 +143,14 @@ static int drive(mw_rr_client *c, uint64_t deadline, stop_fn stop, uint64_t arg,
             try_first = true;
             continue;
         }
+        if (rc == MW_EMSGSIZE && c->reliable) {
+            /* A reply over our limit: that call fails; the others are resent on a new
+             * connection. */
+            mwi_rr_hdr h;
+            mwi_rr_hdr_peek(d, &h);
+            if (h.type == MWI_RR_REPLY && h.inc == c->sm.cfg.inc)
+                (void)mwi_rrc_cancel(&c->sm, h.id, MW_EMSGSIZE);
+        }
         if (c->reliable) {
             c->broken = true;
             mwi_rrc_note_error(&c->sm, rc == MW_EEOF ? MW_ECONNRESET : rc);

@@ -125,11 +125,7 @@ int mw_rr_server_handle_any(mw_rr_server *s, mw_rr_handler_fn fn, void *ctx, int
     return 0;
 }
 
-static void loop_main(void *arg)
-{
-    mwi_loop *L = arg;
-    (void)uv_run(&L->uv, UV_RUN_DEFAULT);
-}
+static void loop_main(void *arg) { mwi_loop_run(arg); }
 
 int mw_rr_server_start(mw_rr_server *s)
 {

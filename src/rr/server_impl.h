@@ -60,6 +60,7 @@ typedef struct mwi_loop_cfg {
     mwi_rrs_cfg sm;       /* the state machine's settings */
     int backlog;          /* TCP */
     int udp_flags;        /* MW_UDP_REUSEPORT when loops share a port */
+    uint64_t spin_ns;     /* poll without sleeping this long after the last event */
 } mwi_loop_cfg;
 
 struct mwi_loop {
@@ -94,6 +95,7 @@ struct mwi_loop {
     /* statistics the loop thread writes */
     _Atomic uint64_t *op_exec; /* per handler */
     _Atomic uint64_t executions, unknown_ops, jobs_bytes;
+    uint64_t events;        /* I/O events handled (loop thread only), for spinning */
     mw_thread *thread;      /* server mode */
 };
 
@@ -104,6 +106,8 @@ int mwi_loop_init(mwi_loop *L, const mwi_loop_cfg *cfg, const mw_addr *local,
 /* Closes every handle, runs the loop until they are closed, frees everything. Jobs still
  * with workers must have come back first. */
 void mwi_loop_fini(mwi_loop *L);
+/* Runs the loop until it is stopped, spinning first if configured (server threads). */
+void mwi_loop_run(mwi_loop *L);
 /* From any thread: asks the loop's uv_run to return (after sending queued replies). */
 void mwi_loop_request_stop(mwi_loop *L);
 /* Sends the reply of a job taken in port mode and recycles the job. */

@@ -370,6 +370,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     mwi_tconn *c = s->data;
     mwi_loop *L = c->L;
     (void)buf;
+    L->events++;
     if (nread < 0) {
         conn_close(c);
         return;
@@ -442,6 +443,7 @@ static void on_udp(uv_poll_t *p, int status, int events)
      * comes straight back, and the common case saves a recvmsg that finds nothing. */
     size_t n;
     mw_addr from;
+    L->events++;
     if (mw_udp_recvfrom(L->udp, L->rx, RX_CAP, &n, &from) == 0)
         mwi_rrs_input(&L->sm, &from, &from, L->rx, n, mw_now_ns());
 }
@@ -494,7 +496,36 @@ static void drain_done(mwi_loop *L)
         close_all(L);
 }
 
-static void on_wake(uv_async_t *a) { drain_done(a->data); }
+static void on_wake(uv_async_t *a)
+{
+    mwi_loop *L = a->data;
+    L->events++;
+    drain_done(L);
+}
+
+void mwi_loop_run(mwi_loop *L)
+{
+    if (!L->cfg.spin_ns) {
+        (void)uv_run(&L->uv, UV_RUN_DEFAULT);
+        return;
+    }
+    /* Low-latency mode: poll without sleeping while events keep coming, so the next
+     * request is picked up without a wake-up; block once it has been quiet a while. */
+    uint64_t seen = L->events, last = mw_now_ns();
+    for (;;) {
+        if (!uv_run(&L->uv, UV_RUN_NOWAIT))
+            return; /* every handle closed: stopped */
+        if (L->events != seen) {
+            seen = L->events;
+            last = mw_now_ns();
+        } else if (mw_now_ns() - last >= L->cfg.spin_ns) {
+            if (!uv_run(&L->uv, UV_RUN_ONCE))
+                return;
+            seen = L->events;
+            last = mw_now_ns();
+        }
+    }
+}
 
 static void on_tick(uv_timer_t *t)
 {
@@ -532,6 +563,7 @@ int mwi_loop_cfg_from(const mw_rr_server_opts *opts, mwi_loop_cfg *cfg)
     cfg->sm.hist.max_reasm = o.reassembly_bytes ? o.reassembly_bytes : 64u << 20;
     cfg->sm.hist.ttl_ns = (uint64_t)(o.history_ttl_ms ? o.history_ttl_ms : 60000) * 1000000u;
     cfg->backlog = o.backlog ? o.backlog : 128;
+    cfg->spin_ns = (uint64_t)o.spin_us * 1000u;
     return 0;
 }
 

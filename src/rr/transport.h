@@ -21,7 +21,9 @@ typedef struct mwi_ctrans_ops {
      * past: no wait), first spinning up to spin_us. try_first: a message is likely
      * waiting, so try before waiting. 0 with *d, *n pointing into the transport's buffer
      * (valid until the next recv); MW_ETIMEDOUT; MW_ECONNREFUSED (UDP, ICMP);
-     * MW_ECONNRESET, MW_EEOF or MW_EPROTO (TCP: the connection is down).
+     * MW_ECONNRESET, MW_EEOF or MW_EPROTO (TCP: the connection is down); MW_EMSGSIZE
+     * (TCP: a frame over the limit; the connection is down and *d, *n give the frame's
+     * 64-byte header, so its call can be failed).
      */
     int (*recv)(mwi_ctrans *t, const uint8_t **d, size_t *n, uint64_t deadline,
                 uint32_t spin_us, bool try_first);

@@ -19,6 +19,7 @@ typedef struct tcp_t {
     mw_buf rx;          /* bytes read and not yet handed out: rx.data[off..rx.len) */
     size_t off;
     size_t consumed;    /* bytes of the frame handed out last, dropped at the next recv */
+    uint8_t oversize[MW_RR_HEADER_SIZE]; /* the header of a refused oversized frame */
 } tcp_t;
 
 static void drop_conn(tcp_t *t)
@@ -43,12 +44,12 @@ static int tcp_send(mwi_ctrans *base, const uint8_t *d, size_t n)
 }
 
 /* A whole frame at rx.data[off..): 0 with its length, MW_EAGAIN for more bytes, or the
- * protocol error that ends the connection. */
+ * error that ends the connection (MW_EMSGSIZE: a frame over the limit). */
 static int frame_ready(tcp_t *t, size_t *len)
 {
     int rc = mwi_rr_frame_len(t->rx.data + t->off, t->rx.len - t->off, t->max_message, len);
     if (rc)
-        return rc == MW_EMSGSIZE ? MW_EPROTO : rc;
+        return rc;
     return t->rx.len - t->off >= *len ? 0 : MW_EAGAIN;
 }
 
@@ -74,6 +75,15 @@ static int tcp_recv(mwi_ctrans *base, const uint8_t **d, size_t *n, uint64_t dea
             *n = len;
             t->consumed = len;
             return 0;
+        }
+        if (rc == MW_EMSGSIZE) {
+            /* Too large to read: hand out its header so the client can fail that call,
+             * and give up the connection (the frame cannot be skipped cheaply). */
+            memcpy(t->oversize, t->rx.data + t->off, MW_RR_HEADER_SIZE);
+            drop_conn(t);
+            *d = t->oversize;
+            *n = MW_RR_HEADER_SIZE;
+            return rc;
         }
         if (rc != MW_EAGAIN) {
             drop_conn(t);

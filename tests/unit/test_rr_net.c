@@ -22,6 +22,7 @@
 #define OP_INCREMENT 3
 #define OP_FAIL 4
 #define OP_SLOW 5
+#define OP_BIG 6
 
 /* Every blocking wait here ends within this; a passing run waits far less. */
 #define WAIT_MS 10000
@@ -64,6 +65,16 @@ static int h_slow(void *ctx, const mw_rr_request *req, mw_buf *reply)
     return h_increment(ctx, req, reply);
 }
 
+/* A reply of as many zero bytes as the 4-byte argument says. */
+static int h_big(void *ctx, const mw_rr_request *req, mw_buf *reply)
+{
+    (void)ctx;
+    if (req->args_len != 4)
+        return MW_EINVAL;
+    uint8_t *p;
+    return mw_buf_extend(reply, mw_load_u32be(req->args), &p);
+}
+
 static mw_rr_server *start_server(int transport, int loops, const mw_rr_server_opts *base,
                                   mw_addr *addr)
 {
@@ -81,6 +92,7 @@ static mw_rr_server *start_server(int transport, int loops, const mw_rr_server_o
     assert_int_equal(mw_rr_server_handle(s, OP_INCREMENT, "increment", h_increment, NULL, 0), 0);
     assert_int_equal(mw_rr_server_handle(s, OP_FAIL, "fail", h_fail, NULL, MW_RR_INLINE), 0);
     assert_int_equal(mw_rr_server_handle(s, OP_SLOW, "slow", h_slow, NULL, 0), 0);
+    assert_int_equal(mw_rr_server_handle(s, OP_BIG, "big", h_big, NULL, 0), 0);
     assert_int_equal(mw_rr_server_handle(s, OP_NULL, "again", h_null, NULL, 0), MW_EEXIST);
     assert_int_equal(mw_rr_server_start(s), 0);
     assert_int_equal(mw_rr_server_start(s), MW_ESTATE);
@@ -414,6 +426,19 @@ static void message_size_limits(int transport)
      * is made again). */
     assert_int_equal(mw_rr_do_operation(c, NULL, OP_ECHO, data, 100000, &reply, NULL), 0);
     assert_int_equal(reply.len, 100000);
+    mw_rr_client_close(c);
+    /* A reply over the client's limit: that call fails with MW_EMSGSIZE, promptly. */
+    co.max_message = 50000;
+    co.timeout_ms = 2000;
+    c = open_client(&addr, transport, &co);
+    uint64_t t0 = mw_now_ms();
+    mw_buf args;
+    mw_buf_init(&args);
+    mw_buf_put_u32be(&args, 60000);
+    assert_int_equal(mw_rr_do_operation(c, NULL, OP_BIG, args.data, args.len, &reply, NULL), MW_EMSGSIZE);
+    assert_true(mw_now_ms() - t0 < 1500);
+    mw_buf_free(&args);
+    assert_int_equal(mw_rr_do_operation(c, NULL, OP_ECHO, data, 100, &reply, NULL), 0);
     mw_buf_free(&reply);
     free(data);
     mw_rr_client_close(c);
@@ -745,7 +770,8 @@ static void low_latency_spin(void **state)
 {
     (void)state;
     mw_addr addr = {0};
-    mw_rr_server *s = start_server(MW_RR_UDP, 1, NULL, &addr);
+    mw_rr_server_opts so = {.spin_us = 50};
+    mw_rr_server *s = start_server(MW_RR_UDP, 1, &so, &addr);
     mw_rr_client_opts co = {.spin_us = 50};
     mw_rr_client *c = open_client(&addr, MW_RR_UDP, &co);
     for (int i = 0; i < 500; i++)
