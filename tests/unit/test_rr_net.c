@@ -716,9 +716,9 @@ static void soak_history_bounded(void **state)
     mw_rr_client *c = open_client(&addr, MW_RR_UDP, NULL);
     struct tally t = {0};
     uint64_t mem_warm = 0;
-    /* Many calls in flight, RRA acks lost to nothing: RR's implicit acks, RRA's acks and
-     * at-most-once R markers all flow through the history. */
-    const int calls = 30000;
+    /* Many calls in flight: RR's implicit acks, RRA's acks and at-most-once R markers all
+     * flow through the history. RR_SOAK_CALLS=1000000 makes this the long soak. */
+    const int calls = getenv("RR_SOAK_CALLS") ? atoi(getenv("RR_SOAK_CALLS")) : 30000;
     int started = 0;
     while (t.done < calls) {
         while (started < calls && started - t.done < 32) {
@@ -731,7 +731,7 @@ static void soak_history_bounded(void **state)
         mw_rr_server_stats_get(s, &st);
         assert_true(st.history_entries <= 64);
         assert_true(st.history_bytes <= 16384);
-        if (t.done >= 3000 && !mem_warm)
+        if (t.done >= calls / 10 && !mem_warm)
             mem_warm = st.memory_bytes;
     }
     assert_int_equal(t.ok, calls);
@@ -761,6 +761,39 @@ static void quick_rate(void **state)
         double secs = (double)(mw_now_ns() - t0) / 1e9;
         printf("  %s null call, 1 client: %.0f calls/s (%.1f us each)\n",
                transports[k] == MW_RR_UDP ? "UDP" : "TCP", n / secs, secs * 1e6 / n);
+        mw_rr_client_close(c);
+        mw_rr_server_destroy(s);
+    }
+}
+
+static void ipv6(void **state)
+{
+    (void)state;
+    int transports[] = {MW_RR_UDP, MW_RR_TCP};
+    for (int k = 0; k < 2; k++) {
+        mw_addr local;
+        mw_addr_loopback(&local, MW_AF_INET6, 0);
+        mw_rr_server *s = NULL;
+        mw_rr_server_opts so = {.transport = transports[k]};
+        int rc = mw_rr_server_create(&s, &local, &so);
+        if (rc == MW_EADDRNOTAVAIL || rc == MW_EINVAL) {
+            printf("  (no IPv6 loopback here: %s)\n", mw_strerror(rc));
+            return;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(mw_rr_server_handle(s, OP_ECHO, "echo", h_echo, NULL, 0), 0);
+        assert_int_equal(mw_rr_server_start(s), 0);
+        mw_addr addr;
+        assert_int_equal(mw_rr_server_addr(s, &addr), 0);
+        assert_int_equal(addr.family, MW_AF_INET6);
+        mw_rr_client *c = open_client(&addr, transports[k], NULL);
+        mw_buf reply;
+        mw_buf_init(&reply);
+        uint8_t big[20000];
+        memset(big, 6, sizeof big);
+        assert_int_equal(mw_rr_do_operation(c, NULL, OP_ECHO, big, sizeof big, &reply, NULL), 0);
+        assert_int_equal(reply.len, sizeof big);
+        mw_buf_free(&reply);
         mw_rr_client_close(c);
         mw_rr_server_destroy(s);
     }
@@ -801,6 +834,7 @@ int main(void)
         cmocka_unit_test(dead_server_tcp),
         cmocka_unit_test(many_loops),
         cmocka_unit_test(soak_history_bounded),
+        cmocka_unit_test(ipv6),
         cmocka_unit_test(low_latency_spin),
         cmocka_unit_test(quick_rate),
     };
