@@ -202,8 +202,9 @@ static inline int mw_rmi_invoke(mw_rmi_proxy *p, const mw_rmi_operation *op,
  * MW_EBADOP (bad operation: the object's interface has no such operation id), MW_EPROTO
  * (marshal: arguments or results that do not decode), MW_ETIMEDOUT (timeout),
  * MW_ECONNRESET / MW_ECONNREFUSED / MW_EUNREACH (communication failure), or the negative
- * code a servant function returned. User exceptions: MW_RMI_EUSER with the exception in
- * the proxy. The bytes of requests and replies are in docs/protocol.md, section "Remote
+ * code a servant function returned. They travel as the request-reply protocol's reply
+ * status. User exceptions: MW_RMI_EUSER with the exception in the proxy; a servant that
+ * raises an exception its operation does not declare makes the call fail with MW_EPROTO. The bytes of requests and replies are in docs/protocol.md, section "Remote
  * method invocation".
  *
  * INVOCATION SEMANTICS. Oneway operations use the R protocol. The others use RR with
@@ -226,14 +227,17 @@ MW_API int mw_rmi_adapter_create(mw_rmi_adapter **out, const mw_addr *local,
  * Exports a servant: `servant` is the application's filled-in M_I_servant (borrowed until
  * unexport or destroy), `self` the first argument its functions receive, skel the
  * interface's generated skeleton. *ref gets the remote object reference (Figure 4.13;
- * interface name copied into arena). object_number 0 takes the next free number; a fixed
- * non-zero number is for well-known objects (the naming service's is
+ * interface name copied into arena). object_number 0 takes the next free number (from
+ * 100 up, never reusing a number soon, so an old reference cannot reach a new object); a
+ * fixed non-zero number below 100 is for well-known objects (the naming service's is
  * MW_RMI_NAMING_OBJECT): MW_EEXIST when taken. Before or after start; thread-safe.
  */
 MW_API int mw_rmi_adapter_export(mw_rmi_adapter *a, const mw_rmi_skeleton *skel,
                                  const void *servant, void *self, uint32_t object_number,
                                  mw_objref *ref, mw_arena *arena);
-/* Removes an exported object: later calls on it get MW_ENOOBJECT. MW_ENOENT if unknown. */
+/* Removes an exported object: later calls on it get MW_ENOOBJECT. Blocks until the calls
+ * executing on it have returned (but for the caller's own call, when a servant unexports
+ * itself), so the servant may be freed afterwards. MW_ENOENT if unknown. Thread-safe. */
 MW_API int mw_rmi_adapter_unexport(mw_rmi_adapter *a, const mw_objref *ref);
 /* Starts serving; returns at once. */
 MW_API int mw_rmi_adapter_start(mw_rmi_adapter *a);
@@ -293,6 +297,8 @@ MW_API int mw_rmi_bind(const char *names, const char *name, const mw_objref *ref
 MW_API int mw_rmi_resolve(const char *names, const char *name, mw_objref *out,
                           mw_arena *arena);
 MW_API int mw_rmi_unbind(const char *names, const char *name);
+/* Every bound name, in byte order: *out gets *count strings in arena. */
+MW_API int mw_rmi_list(const char *names, char ***out, uint32_t *count, mw_arena *arena);
 
 #ifdef __cplusplus
 }
