@@ -223,6 +223,8 @@ int mw_rr_client_open(mw_rr_client **out, const mw_addr *server, const mw_rr_cli
         if (rc == 0)
             c->tr = wrapped;
     }
+    if (rc == 0 && !mwi_ctrans_ops_valid(c->tr->ops))
+        rc = MW_EINVAL; /* a transport table with an empty slot */
     if (rc == 0) {
         mwi_rrc_cfg cfg = {.inc = inc,
                            .max_datagram = c->reliable ? 0 : (uint32_t)o.max_datagram,
