@@ -16,6 +16,7 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/midwayConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/midwayConfig.cmake ${CMAKE_BINARY_DIR}/midwayConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/midway)
+install(FILES cmake/MidwayIdl.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/midway)
 
 configure_file(cmake/midway.pc.in ${CMAKE_BINARY_DIR}/midway.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/midway.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
