@@ -334,6 +334,9 @@ typedef struct mw_rr_server_stats {
     uint64_t reassembly_bytes; /* now: bytes of partly received requests */
     uint64_t memory_bytes;     /* now: all protocol state (history, reassembly, pools):
                                   stays flat in a long run */
+    uint64_t dropped;          /* requests dropped unexecuted because the server was full
+                                  (history of executing entries, reassembly budget, worker
+                                  queue); their clients retransmit */
 } mw_rr_server_stats;
 
 /* One registered operation's counters. */

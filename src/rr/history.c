@@ -11,8 +11,10 @@
 #define L_GONE 3
 
 /* Reply buffers up to this size stay with a recycled entry, so the steady state of small
- * calls allocates nothing; larger ones are freed. */
-#define KEEP_REPLY_CAP 65536
+ * calls allocates nothing; larger ones are freed, so the free list cannot hoard memory. */
+#define KEEP_REPLY_CAP 4096
+/* Recycled entries kept at most; past a burst, the rest are freed. */
+#define KEEP_FREE_ENTRIES 4096
 
 static mwi_hlist *list_of(mwi_hist *h, uint8_t which)
 {
@@ -322,8 +324,15 @@ void mwi_hist_remove(mwi_hist *h, mwi_hentry *e)
         mw_buf_free(&e->reply);
     if (e->out.bits_cap > 1024)
         mwi_fragout_free(&e->out);
-    recount(h, e);
     h->nentries--;
+    if (h->nfree >= KEEP_FREE_ENTRIES) {
+        h->buf_bytes -= e->capmem;
+        h->struct_bytes -= sizeof *e;
+        entry_free(e);
+        return;
+    }
+    recount(h, e);
+    h->nfree++;
     e->hnext = h->efree;
     h->efree = e;
 }
@@ -353,6 +362,7 @@ mwi_hentry *mwi_hist_add(mwi_hist *h, mwi_hclient *cl, uint64_t id, uint8_t stat
     mwi_hentry *e = h->efree;
     if (e) {
         h->efree = e->hnext;
+        h->nfree--;
     } else {
         e = calloc(1, sizeof *e);
         if (!e)
@@ -362,6 +372,7 @@ mwi_hentry *mwi_hist_add(mwi_hist *h, mwi_hclient *cl, uint64_t id, uint8_t stat
     if (reasm_cost && mwi_reasm_init(&e->in, msglen, fsize) != 0) {
         e->hnext = h->efree;
         h->efree = e;
+        h->nfree++;
         return NULL;
     }
     mwi_reasm in = e->in;

@@ -75,6 +75,7 @@ typedef struct mwi_hist {
     mwi_hentry *efree;       /* recycled entries */
     mwi_hclient *cfree;      /* recycled clients */
     size_t nentries, nclients;
+    size_t nfree;            /* entries on efree */
     size_t reply_bytes;      /* bytes of replies kept */
     size_t reasm_bytes;      /* bytes of partial requests */
     size_t struct_bytes;     /* entries, clients and tables allocated (free lists too) */

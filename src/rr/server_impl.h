@@ -91,6 +91,7 @@ struct mwi_loop {
     mwi_job *free_jobs;     /* recycled jobs (loop thread only) */
     mwi_job *all_jobs;      /* every job allocated (linked through all) */
     size_t njobs;           /* jobs allocated */
+    size_t jobs_out;        /* jobs with a worker, in a queue, or with the port's caller */
     mw_buf inline_reply;    /* reply buffer of inline handlers */
     /* statistics the loop thread writes */
     _Atomic uint64_t *op_exec; /* per handler */

@@ -20,6 +20,10 @@
 #define TICK_MS 250
 /* Buffers larger than this are freed when a job is recycled. */
 #define KEEP_JOB_BUF 65536
+/* Requests a loop lets wait for workers (or for the port's caller) at most; beyond, new
+ * ones are dropped unexecuted (their clients retransmit), so a flood of slow requests
+ * cannot queue without bound. */
+#define MAX_JOBS_OUT 8192
 /* A TCP client that lets this much reply data pile up unread is disconnected. */
 #define MAX_QUEUED_WRITES (64u << 20)
 
@@ -50,6 +54,8 @@ static int uv_err(int rc) { return rc < 0 ? mw_error_from_errno(-rc) : rc; }
 
 static mwi_job *job_get(mwi_loop *L)
 {
+    if (L->jobs_out >= MAX_JOBS_OUT)
+        return NULL;
     mwi_job *j = L->free_jobs;
     if (j) {
         L->free_jobs = j->next;
@@ -62,6 +68,7 @@ static mwi_job *job_get(mwi_loop *L)
         L->njobs++;
         MWI_STAT_SET(L->jobs_bytes, L->njobs * sizeof *j);
     }
+    L->jobs_out++;
     j->loop = L;
     j->next = NULL;
     mw_buf_reset(&j->args);
@@ -71,6 +78,7 @@ static mwi_job *job_get(mwi_loop *L)
 
 static void job_put(mwi_loop *L, mwi_job *j)
 {
+    L->jobs_out--;
     if (j->args.cap > KEEP_JOB_BUF)
         mw_buf_free(&j->args);
     if (j->reply.cap > KEEP_JOB_BUF)
@@ -158,8 +166,9 @@ static void sm_execute(void *ctx, const mwi_rrs_job *k, const uint8_t *args, siz
     if (!job || mw_buf_append(&job->args, args, n) != 0) {
         if (job)
             job_put(L, job);
-        /* The request must still end, or an at-most-once entry would wait forever. */
-        mwi_rrs_reply(&L->sm, k, MW_ENOMEM, NULL, 0, mw_now_ns());
+        /* Overloaded (or out of memory): not executed, and its history entry goes with it,
+         * or an at-most-once entry would wait forever. The client retransmits. */
+        mwi_rrs_abandon(&L->sm, k, mw_now_ns());
         return;
     }
     job->key = *k;
@@ -684,4 +693,5 @@ void mwi_loop_stats_add(mwi_loop *L, mw_rr_server_stats *out)
     out->memory_bytes += MWI_STAT_GET(s->memory) + MWI_STAT_GET(L->jobs_bytes);
     out->executions += MWI_STAT_GET(L->executions);
     out->unknown_ops += MWI_STAT_GET(L->unknown_ops);
+    out->dropped += MWI_STAT_GET(s->dropped);
 }

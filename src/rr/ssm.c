@@ -471,6 +471,18 @@ void mwi_rrs_reply(mwi_rrs *s, const mwi_rrs_job *job, int status, const uint8_t
     gauges(s);
 }
 
+void mwi_rrs_abandon(mwi_rrs *s, const mwi_rrs_job *job, uint64_t now)
+{
+    MWI_STAT_ADD(s->stats.dropped, 1);
+    if (job->entry && s->hist.nclients) {
+        mwi_hclient *cl = mwi_hist_client(&s->hist, &job->ident, job->inc, false, now);
+        mwi_hentry *e = cl ? mwi_hist_find(&s->hist, cl, job->id) : NULL;
+        if (e && e->state == MWI_H_EXECUTING)
+            mwi_hist_remove(&s->hist, e);
+    }
+    gauges(s);
+}
+
 uint64_t mwi_rrs_timer(mwi_rrs *s, uint64_t now)
 {
     uint64_t next = mwi_hist_expire(&s->hist, now);

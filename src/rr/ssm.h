@@ -76,6 +76,9 @@ void mwi_rrs_input(mwi_rrs *s, const mw_addr *route, const mw_addr *ident, const
  * Sends it (unless protocol R) and records it in the history as the semantics ask. */
 void mwi_rrs_reply(mwi_rrs *s, const mwi_rrs_job *job, int status, const uint8_t *body,
                    size_t n, uint64_t now);
+/* Gives up job without executing or answering it (the server is overloaded): its
+ * history entry goes, so the client's retransmission is taken as new. */
+void mwi_rrs_abandon(mwi_rrs *s, const mwi_rrs_job *job, uint64_t now);
 /* Expires history; returns the next deadline (UINT64_MAX: none). */
 uint64_t mwi_rrs_timer(mwi_rrs *s, uint64_t now);
 

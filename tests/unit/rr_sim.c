@@ -139,6 +139,10 @@ static int server_send(void *ctx, const mw_addr *to, const uint8_t *d, size_t n)
 static void server_execute(void *ctx, const mwi_rrs_job *job, const uint8_t *args, size_t n)
 {
     sim *s = ctx;
+    if (mw_rng_unit(&s->rng) < s->abandon) {
+        mwi_rrs_abandon(&s->server, job, s->now); /* overloaded: dropped, not executed */
+        return;
+    }
     s->executions++;
     uint8_t buf[8], *big = NULL;
     const uint8_t *body = NULL;

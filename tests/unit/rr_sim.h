@@ -35,6 +35,7 @@ typedef struct sim {
     uint64_t jitter_ns;       /* a reordered datagram's extra delay, up to this */
     double slow;              /* probability a handler runs long (deferred reply) */
     uint64_t slow_ns;         /* how long */
+    double abandon;           /* probability the server drops a request unexecuted (full) */
     sim_event *events;        /* pending datagrams and deferred replies */
     size_t nevents, cap_events;
     uint64_t seq;             /* tie-breaker: equal times keep their order */

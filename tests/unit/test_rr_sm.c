@@ -94,6 +94,27 @@ static void at_most_once_increment(void **state)
     sim_fini(&s);
 }
 
+static void overloaded_server_drops_and_recovers(void **state)
+{
+    (void)state;
+    /* A server that drops a third of the requests it gets, unexecuted (its queue full):
+     * at-most-once still holds and every call still completes. */
+    enum { CALLS = 3000 };
+    sim s;
+    mwi_rrc_cfg cc = client_cfg(8192);
+    mwi_rrs_cfg sc = server_cfg(8192);
+    sim_init(&s, 49, 2, &cc, &sc);
+    hostile(&s);
+    s.abandon = 0.33;
+    s.op = OP_INCREMENT;
+    s.spec = spec(MW_RR_RR, MW_RR_AT_MOST_ONCE, 80);
+    sim_run(&s, CALLS, 2, 3600 * SEC);
+    assert_int_equal(count_status(&s, CALLS, 0), CALLS);
+    assert_int_equal(s.counter, CALLS);
+    assert_true(MWI_STAT_GET(s.server.stats.dropped) > CALLS / 10);
+    sim_fini(&s);
+}
+
 static void at_least_once_increment(void **state)
 {
     (void)state;
@@ -473,17 +494,21 @@ static void soak_memory_flat(void **state)
     s.reorder = 0.1;
     s.op = OP_INCREMENT;
     s.spec = spec(MW_RR_RR, MW_RR_AT_MOST_ONCE, 30);
-    sim_run(&s, 20000, 4, 36000 * SEC);
-    size_t mem_warm = mwi_hist_memory(&s.server.hist);
-    for (int round = 0; round < 4; round++) {
+    size_t mem_warm = 0;
+    for (int round = 0; round < 5; round++) {
         sim_run(&s, 20000, 4, 36000 * SEC);
         assert_int_equal(count_status(&s, 20000, 0), 20000);
+        if (round == 1)
+            mem_warm = mwi_hist_memory(&s.server.hist);
     }
     assert_int_equal(s.counter, 100000);
     assert_true(s.max_entries_seen <= 1000);
+    /* Memory follows the high-water mark of live entries (recycled, never returned),
+     * which the bound caps: after warm-up it barely moves, and it stays far below what
+     * a thousand entries could hold. */
     size_t mem_end = mwi_hist_memory(&s.server.hist);
-    /* After warm-up nothing grows: entries and buffers are recycled. */
-    assert_true(mem_end <= mem_warm + mem_warm / 10);
+    assert_true(mem_end <= mem_warm + mem_warm / 4);
+    assert_true(mem_end < 1000 * (sizeof(mwi_hentry) + 256) + (64u << 10));
     sim_fini(&s);
 }
 
@@ -491,6 +516,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(at_most_once_increment),
+        cmocka_unit_test(overloaded_server_drops_and_recovers),
         cmocka_unit_test(at_least_once_increment),
         cmocka_unit_test(maybe_increment),
         cmocka_unit_test(rra_acks_empty_the_history),
