@@ -189,8 +189,10 @@ typedef struct mw_rr_client mw_rr_client;
 /*
  * Opens a client for the server at `server`. UDP: opens a socket connected to the server
  * (so only the server is heard from, and an ICMP port-unreachable is seen). TCP: connects
- * at once (blocking, up to the connect timeout) and reconnects after failures. Picks the
- * incarnation. Errors: MW_EINVAL (bad options), MW_ENOMEM, socket errors, and for TCP
+ * at once (blocking, up to the connect timeout). When the connection fails, the client
+ * reconnects once and resends its outstanding at-least-once and at-most-once calls (maybe
+ * calls fail with MW_ECONNRESET); if it cannot reconnect, the outstanding calls fail with
+ * the error (MW_ECONNREFUSED...) and the next call tries again. Picks the incarnation. Errors: MW_EINVAL (bad options), MW_ENOMEM, socket errors, and for TCP
  * MW_ECONNREFUSED / MW_ETIMEDOUT. The caller owns *out and closes it with
  * mw_rr_client_close.
  */
@@ -236,8 +238,9 @@ typedef void (*mw_rr_done_fn)(void *ctx, uint64_t call_id, int status, const uin
  * *call_id (if not NULL) gets the call's requestId, unique within this client. On 0 the
  * callback runs exactly once, later, from one of the functions listed at mw_rr_done_fn
  * (never from inside mw_rr_call_async itself); on an error it never runs. Errors:
- * MW_EINVAL, MW_EMSGSIZE, MW_ENOMEM. Does not block (TCP: a full send buffer waits up
- * to the call's timeout).
+ * MW_EINVAL, MW_EMSGSIZE, MW_ENOMEM, and over TCP the reconnection's error. Does not
+ * block, except over TCP: on a full send buffer (up to 10 s, then the connection is
+ * given up) and to reconnect a failed connection (up to the connect timeout).
  */
 MW_API int mw_rr_call_async(mw_rr_client *c, const mw_objref *ref, uint32_t op,
                             const void *args, size_t n, const mw_rr_call_opts *opts,
