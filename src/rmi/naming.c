@@ -72,6 +72,20 @@ static int persist(naming *k)
     return k->path ? mwi_store_save(k->path, k->b, k->n) : 0;
 }
 
+/* Logs a change at MW_LOG_INFO (subsystem "naming"): `midway names` shows them. */
+static void log_change(const char *what, const char *name, const mw_objref *ref)
+{
+    if (!mwi_log_enabled(MW_LOG_INFO))
+        return;
+    mw_buf text;
+    mw_buf_init(&text);
+    if (ref && mw_objref_format(ref, &text) == 0 && mw_buf_put_u8(&text, 0) == 0)
+        mwi_log(MW_LOG_INFO, "naming", "%s %s %s", what, name, (const char *)text.data);
+    else
+        mwi_log(MW_LOG_INFO, "naming", "%s %s", what, name);
+    mw_buf_free(&text);
+}
+
 /* The arguments every call checks: a valid name; a reference to an IP address. */
 static int check(const char *name, const mw_objref *obj)
 {
@@ -117,6 +131,7 @@ static int do_bind(naming *k, const char *name, const mw_objref *obj, bool rebin
             free(copy.interface);
         } else {
             free(old.interface);
+            log_change("rebind", name, obj);
         }
         uv_mutex_unlock(&k->mu);
         return rc;
@@ -143,6 +158,8 @@ static int do_bind(naming *k, const char *name, const mw_objref *obj, bool rebin
         if ((rc = persist(k)) != 0) {
             k->n--;
             memmove(&k->b[i], &k->b[i + 1], (k->n - i) * sizeof *k->b);
+        } else {
+            log_change(rebind ? "rebind" : "bind", name, obj);
         }
     }
     uv_mutex_unlock(&k->mu);
@@ -181,6 +198,7 @@ static int nc_resolve(void *self, const char *name, mw_objref *result, mw_rmi_en
             rc = MW_ENOMEM;
     }
     uv_mutex_unlock(&k->mu);
+    log_change(found ? "resolve" : "resolve (not found)", name, NULL);
     if (!found)
         return raise_named(env, &midway_NotFound_exception, name);
     return rc;
@@ -204,6 +222,7 @@ static int nc_unbind(void *self, const char *name, mw_rmi_env *env)
             k->b[i] = gone;
             k->n++;
         } else {
+            log_change("unbind", name, NULL);
             free(gone.name);
             free(gone.ref.interface);
         }

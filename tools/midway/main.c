@@ -21,7 +21,8 @@
     X(encode)                                                                                  \
     X(decode)                                                                                  \
     X(rr)                                                                                      \
-    X(group)
+    X(group)                                                                                   \
+    X(names)
 
 #define CLI_DECLARE(name) extern const cli_command cli_cmd_##name;
 CLI_COMMANDS(CLI_DECLARE)
