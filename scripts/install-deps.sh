@@ -8,7 +8,7 @@ BUILD_PKGS=(build-essential cmake pkg-config libuv1-dev libjansson-dev libxml2-d
             libssl-dev libcmocka-dev)
 # Needed by tests: interop peers, sanitizer and fuzzer runtimes, network tools.
 TEST_PKGS=(default-jdk-headless libtirpc-dev clang libclang-rt-14-dev socat
-           netcat-openbsd iproute2 libxml2-utils valgrind)
+           netcat-openbsd iproute2 libxml2-utils valgrind libomniorb4-dev omniidl)
 # Needed by benchmarks only.
 BENCH_PKGS=(libzmq3-dev libnng-dev libprotobuf-c-dev protobuf-c-compiler rpcsvc-proto)
 
