@@ -144,8 +144,8 @@ typedef struct mw_rr_call_opts {
     int protocol;   /* MW_RR_R, MW_RR_RR or MW_RR_RRA; 0: the client's default */
     int semantics;  /* MW_RR_MAYBE, ..._AT_LEAST_ONCE, ..._AT_MOST_ONCE; 0: default */
     int timeout_ms; /* wait for a reply per attempt; 0: the client's default */
-    int retries;    /* retransmissions after the first attempt; 0: the client's default
-                       (maybe semantics never retransmit) */
+    int retries;    /* retransmissions after the first attempt; 0: the client's default;
+                       negative: none (maybe semantics never retransmit) */
 } mw_rr_call_opts;
 
 /* Client options; NULL or a zeroed struct gives the defaults. */
@@ -154,7 +154,8 @@ typedef struct mw_rr_client_opts {
     int protocol;             /* default exchange protocol: MW_RR_RR */
     int semantics;            /* default semantics: MW_RR_AT_MOST_ONCE */
     int timeout_ms;           /* default per-attempt timeout: MW_RR_DEFAULT_TIMEOUT_MS */
-    int retries;              /* default retransmissions: MW_RR_DEFAULT_RETRIES */
+    int retries;              /* default retransmissions: MW_RR_DEFAULT_RETRIES (0);
+                                 negative: none */
     size_t max_datagram;      /* UDP datagram size, header included: 8192 */
     size_t max_message;       /* largest request or reply body: MW_RR_DEFAULT_MAX_MESSAGE */
     uint32_t window;          /* fragments per burst: MW_RR_DEFAULT_WINDOW */

@@ -192,7 +192,7 @@ int mw_rr_client_open(mw_rr_client **out, const mw_addr *server, const mw_rr_cli
         o.window = MW_RR_DEFAULT_WINDOW;
     if ((o.transport != MW_RR_UDP && o.transport != MW_RR_TCP) || o.protocol < MW_RR_R ||
         o.protocol > MW_RR_RRA || o.semantics < MW_RR_MAYBE ||
-        o.semantics > MW_RR_AT_MOST_ONCE || o.timeout_ms < 0 || o.retries < 0 ||
+        o.semantics > MW_RR_AT_MOST_ONCE || o.timeout_ms < 0 ||
         o.max_datagram < MW_RR_MIN_DATAGRAM || o.max_datagram > MW_RR_MAX_DATAGRAM ||
         o.max_message > MW_RR_MAX_MESSAGE || o.window > 4096 || o.connect_timeout_ms < 0 ||
         (o.fault && o.transport != MW_RR_UDP))
@@ -204,7 +204,7 @@ int mw_rr_client_open(mw_rr_client **out, const mw_addr *server, const mw_rr_cli
     c->protocol = o.protocol;
     c->semantics = o.semantics;
     c->timeout_ms = o.timeout_ms;
-    c->retries = o.retries;
+    c->retries = o.retries < 0 ? 0 : o.retries;
     c->spin_us = o.spin_us;
     c->connect_timeout_ms = pick(o.connect_timeout_ms, o.timeout_ms);
     uint64_t inc = o.incarnation;
@@ -270,8 +270,10 @@ static int make_spec(const mw_rr_client *c, const mw_objref *ref, uint32_t op,
     int proto = pick(o.protocol, c->protocol), sem = pick(o.semantics, c->semantics);
     int timeout = pick(o.timeout_ms, c->timeout_ms), retries = pick(o.retries, c->retries);
     if (proto < MW_RR_R || proto > MW_RR_RRA || sem < MW_RR_MAYBE ||
-        sem > MW_RR_AT_MOST_ONCE || timeout < 0 || retries < 0)
+        sem > MW_RR_AT_MOST_ONCE || timeout < 0)
         return MW_EINVAL;
+    if (retries < 0)
+        retries = 0; /* "none": zero means "the default" */
     *sp = (mwi_rrc_spec){
         .op = op,
         .objnum = ref ? ref->object_number : 0,

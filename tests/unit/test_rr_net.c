@@ -626,8 +626,11 @@ static void dead_server(int transport)
     mw_rr_client *c = open_client(&addr, transport, &co);
     assert_int_equal(mw_rr_do_operation(c, NULL, OP_NULL, NULL, 0, NULL, NULL), 0);
     mw_rr_server_destroy(s);
-    /* Errors, quickly: no hang. */
+    /* Errors, quickly: no hang. With no retries at all, one attempt. */
     uint64_t t0 = mw_now_ms();
+    mw_rr_call_opts once = {.retries = -1};
+    int rc0 = mw_rr_do_operation(c, NULL, OP_NULL, NULL, 0, NULL, &once);
+    assert_true(rc0 == MW_ECONNREFUSED || rc0 == MW_ETIMEDOUT || rc0 == MW_ECONNRESET);
     int rc = mw_rr_do_operation(c, NULL, OP_NULL, NULL, 0, NULL, NULL);
     assert_true(rc == MW_ECONNREFUSED || rc == MW_ETIMEDOUT || rc == MW_ECONNRESET);
     rc = mw_rr_do_operation(c, NULL, OP_NULL, NULL, 0, NULL, NULL);
