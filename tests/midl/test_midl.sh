@@ -162,6 +162,17 @@ expect_ok "a 1 MB string constant" "$H/string.idl"
 start=$(date +%s)
 expect_ok "20000 structs and a 2000-operation interface" "$H/huge.idl"
 echo "      ($(($(date +%s) - start)) s, $(wc -c <"$H/huge.idl") bytes)"
+{
+    echo "interface L0 { void op0(); typedef long T; };"
+    echo "interface R0 { void r0(); };"
+    for ((i = 1; i < 60; i++)); do
+        echo "interface L$i : L$((i - 1)), R$((i - 1)) { void l$i(); };"
+        echo "interface R$i : L$((i - 1)), R$((i - 1)) { void r$i(); T t$i(); };"
+    done
+} >"$H/lattice.idl"
+start=$(date +%s)
+expect_ok "60 levels of diamond inheritance (2^60 paths)" "$H/lattice.idl"
+echo "      ($(($(date +%s) - start)) s)"
 { echo '#include "cycle_b.idl"'; echo 'struct A { long a; };'; } >"$H/cycle_a.idl"
 { echo '#include "cycle_a.idl"'; echo 'struct B { long b; };'; } >"$H/cycle_b.idl"
 expect_ok "two files that include each other" "$H/cycle_a.idl"

@@ -1,12 +1,25 @@
 /* ast.c - memory, strings, and the small helpers of the AST (types, declarations, the
  * program list). */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ast.h"
 
 /* ---- memory ------------------------------------------------------------------------- */
+
+/* Every block carries a header linking it into one list, so xfree_all can release
+ * everything at once: the fuzz target runs many inputs in one process. The command frees
+ * little as it goes and leaves the rest to its exit, as compilers do. */
+typedef union hdr {
+    struct {
+        union hdr *prev, *next;
+    } l;
+    max_align_t align; /* blocks stay aligned for any type */
+} hdr;
+
+static hdr blocks = {.l = {&blocks, &blocks}};
 
 static void *check(void *p)
 {
@@ -17,9 +30,71 @@ static void *check(void *p)
     return p;
 }
 
-void *xmalloc(size_t n) { return check(malloc(n ? n : 1)); }
-void *xcalloc(size_t n, size_t size) { return check(calloc(n ? n : 1, size ? size : 1)); }
-void *xrealloc(void *p, size_t n) { return check(realloc(p, n ? n : 1)); }
+static void *link_block(hdr *h)
+{
+    h->l.prev = &blocks;
+    h->l.next = blocks.l.next;
+    blocks.l.next->l.prev = h;
+    blocks.l.next = h;
+    return h + 1;
+}
+
+static void unlink_block(hdr *h)
+{
+    h->l.prev->l.next = h->l.next;
+    h->l.next->l.prev = h->l.prev;
+}
+
+void *xmalloc(size_t n)
+{
+    if (n > SIZE_MAX - sizeof(hdr))
+        check(NULL);
+    return link_block(check(malloc(sizeof(hdr) + n)));
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        check(NULL);
+    void *p = xmalloc(n * size);
+    memset(p, 0, n * size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    if (!p)
+        return xmalloc(n);
+    if (n > SIZE_MAX - sizeof(hdr))
+        check(NULL);
+    hdr *h = (hdr *)p - 1;
+    unlink_block(h);
+    hdr *r = realloc(h, sizeof(hdr) + n);
+    if (!r) {
+        link_block(h);
+        check(NULL);
+    }
+    return link_block(r);
+}
+
+void xfree(void *p)
+{
+    if (!p)
+        return;
+    hdr *h = (hdr *)p - 1;
+    unlink_block(h);
+    free(h);
+}
+
+void xfree_all(void)
+{
+    while (blocks.l.next != &blocks) {
+        hdr *h = blocks.l.next;
+        unlink_block(h);
+        free(h);
+    }
+}
+
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
 char *xstrndup(const char *s, size_t n)
@@ -92,7 +167,7 @@ const char *sb_cstr(strbuf *b) { return b->data ? b->data : ""; }
 
 void sb_free(strbuf *b)
 {
-    free(b->data);
+    xfree(b->data);
     *b = (strbuf){0};
 }
 
@@ -111,9 +186,12 @@ int ascii_casecmp(const char *a, const char *b)
 
 /* ---- types -------------------------------------------------------------------------- */
 
+static type basics[TY_OBJECT + 1];
+
+void ast_reset(void) { memset(basics, 0, sizeof basics); }
+
 type *type_basic(type_kind k)
 {
-    static type basics[TY_OBJECT + 1];
     if (k > TY_OBJECT || k == TY_STRING)
         return type_new(k);
     basics[k].kind = k;

@@ -51,6 +51,8 @@ struct type {
     const char *desc; /* generator: the C expression of its descriptor ("&mw_t_long") */
 };
 
+/* Forgets the shared basic types' generator data (between fuzz runs). */
+void ast_reset(void);
 /* The basic types are shared; the others are made per use. */
 type *type_basic(type_kind k);
 type *type_new(type_kind k);
@@ -130,6 +132,7 @@ struct decl {
     bool defined;   /* interfaces, structs, unions: the body was seen (not only forward) */
     bool invalid;   /* a redefinition: parsed for its errors, never used or generated */
     bool forwarded; /* structs, unions: declared forward before the definition */
+    uint32_t mark;  /* interfaces: visited in the current walk of a base graph */
     union {
         struct {
             member *v;

@@ -350,7 +350,7 @@ bool const_expr(parser *p, const type *target, cval *out, loc *at)
     } else {
         char *s = type_describe(target);
         error_at(p->tok.loc, "a constant cannot have the type %s", s);
-        free(s);
+        xfree(s);
         return false;
     }
     c.tk = t->kind;
@@ -362,8 +362,8 @@ bool const_expr(parser *p, const type *target, cval *out, loc *at)
         if (out->i < lo || out->i > hi) {
             char *v = i128_str(out->i), *s = type_describe(target);
             error_at(c.at, "the value %s is out of range for %s", v, s);
-            free(v);
-            free(s);
+            xfree(v);
+            xfree(s);
             return false;
         }
     } else if (c.kind == CX_FLOAT && t->kind == TY_FLOAT && fabs(out->f) > 3.4028234663852886e38) {

@@ -10,7 +10,7 @@
 
 #include "midl.h"
 
-static src_file *files;
+static src_file *src_files;
 static uint32_t nfiles, capfiles;
 static unsigned nerrors;
 static FILE *stream;
@@ -32,9 +32,9 @@ static uint32_t add_file(src_file f)
 {
     if (nfiles == capfiles) {
         capfiles = capfiles ? capfiles * 2 : 16;
-        files = xrealloc(files, capfiles * sizeof *files);
+        src_files = xrealloc(src_files, capfiles * sizeof *src_files);
     }
-    files[nfiles] = f;
+    src_files[nfiles] = f;
     return nfiles++;
 }
 
@@ -55,7 +55,7 @@ int src_read(const char *path, uint32_t *index, bool *again)
         return -1;
     *again = false;
     for (uint32_t i = 0; i < nfiles; i++)
-        if (files[i].realpath && strcmp(files[i].realpath, real) == 0) {
+        if (src_files[i].realpath && strcmp(src_files[i].realpath, real) == 0) {
             free(real);
             *index = i;
             *again = true;
@@ -118,19 +118,19 @@ uint32_t src_add_memory(const char *path, const char *data, size_t len)
     return add_file(sf);
 }
 
-const src_file *src_get(uint32_t index) { return index < nfiles ? &files[index] : NULL; }
+const src_file *src_get(uint32_t index) { return index < nfiles ? &src_files[index] : NULL; }
 uint32_t src_count(void) { return nfiles; }
 
 void src_reset(void)
 {
     for (uint32_t i = 0; i < nfiles; i++) {
-        free(files[i].path);
-        free(files[i].realpath);
-        free(files[i].dir);
-        free(files[i].data);
+        xfree(src_files[i].path);
+        free(src_files[i].realpath);
+        xfree(src_files[i].dir);
+        xfree(src_files[i].data);
     }
-    free(files);
-    files = NULL;
+    xfree(src_files);
+    src_files = NULL;
     nfiles = capfiles = 0;
     nerrors = 0;
 }
@@ -174,6 +174,9 @@ static void show_line(loc l)
     sb_free(&text);
     sb_free(&caret);
 }
+
+static void report(loc l, const char *what, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 static void report(loc l, const char *what, const char *fmt, va_list ap)
 {

@@ -77,7 +77,7 @@ void c_member(strbuf *b, const type *t, const char *name)
     } else {
         join(b, c_type(t), full);
     }
-    free(full);
+    xfree(full);
     sb_free(&dims);
 }
 
@@ -143,16 +143,12 @@ const char *c_desc(const type *t)
     type *m = (type *)(uintptr_t)t; /* the cache lives in the type */
     if (m->desc)
         return m->desc;
+    if (t->kind == TY_STRING && !t->bound)
+        return m->desc = "&mw_t_string";
     switch (t->kind) {
     case TY_NAMED: m->desc = xasprintf("&%s_type", t->decl->cname); break;
     case TY_OBJECT: m->desc = "&mw_t_objref"; break;
-    case TY_STRING:
-        if (!t->bound) {
-            m->desc = "&mw_t_string";
-            break;
-        }
-        /* fall through */
-    case TY_SEQUENCE: case TY_ARRAY: {
+    case TY_STRING: case TY_SEQUENCE: case TY_ARRAY: {
         strbuf b = {0};
         sb_puts(&b, "midl_");
         anon_key(&b, t);
@@ -188,7 +184,7 @@ void c_param(strbuf *b, const type *t, pdir dir, const char *name)
     if (dir != DIR_IN) {
         char *p = xasprintf("*%s", name);
         join(b, c_type(t), p);
-        free(p);
+        xfree(p);
         return;
     }
     switch (pass_of(t)) {
@@ -277,13 +273,11 @@ void c_const_value(strbuf *b, const decl *d)
             put_i128(b, v->i);
             sb_putc(b, ')');
             break;
-        case TY_LONG:
-            if (v->i == INT32_MIN) {
+        default:
+            if (t->kind == TY_LONG && v->i == INT32_MIN) {
                 sb_puts(b, "((int32_t)(-2147483647 - 1))");
                 break;
             }
-            /* fall through */
-        default:
             sb_printf(b, "((%s)", scalar(t->kind));
             put_i128(b, v->i);
             sb_putc(b, ')');

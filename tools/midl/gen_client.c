@@ -37,7 +37,7 @@ static void proxy(strbuf *b, const decl *itf, const decl *op)
         gen_init(&init, "    const void *const _in[] = {", items, n, "};");
         sb_puts(b, sb_cstr(&init));
         sb_free(&init);
-        free(items);
+        xfree(items);
     }
     if (!op_has_out(op)) {
         sb_printf(b, "    return mw_rmi_invoke(_proxy, &%s_op, %s, NULL, _arena);\n}\n",

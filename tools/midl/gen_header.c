@@ -61,11 +61,11 @@ void gen_proxy_proto(strbuf *b, const decl *itf, const decl *op, const char *tai
     all[n + 1] = "mw_arena *_arena";
     char *head = xasprintf("int %s_%s(", itf->cname, op->name);
     gen_proto(b, head, all, n + 2, tail);
-    free(head);
-    free(all);
+    xfree(head);
+    xfree(all);
 }
 
-static void members(strbuf *b, const member *v, uint32_t n, const char *indent)
+static void emit_members(strbuf *b, const member *v, uint32_t n, const char *indent)
 {
     for (uint32_t i = 0; i < n; i++) {
         sb_puts(b, indent);
@@ -80,7 +80,7 @@ static void struct_type(strbuf *b, const decl *d, const member *v, uint32_t n)
         sb_printf(b, "struct %s {\n", d->cname);
     else
         sb_printf(b, "typedef struct %s {\n", d->cname);
-    members(b, v, n, "    ");
+    emit_members(b, v, n, "    ");
     if (d->forwarded)
         sb_puts(b, "};\n");
     else
@@ -176,7 +176,7 @@ static void interface(strbuf *b, const decl *d)
                       op->name, op->cname);
             for (uint32_t k = 0; k < op->u.op.n; k++)
                 if (op->u.op.v[k].dir != DIR_OUT)
-                    members(b, &op->u.op.v[k].m, 1, "    ");
+                    emit_members(b, &op->u.op.v[k].m, 1, "    ");
             sb_printf(b, "} %s_in;\nextern const mw_type %s_in_type;\n", op->cname, op->cname);
         }
         if (op_has_out(op)) {
@@ -189,7 +189,7 @@ static void interface(strbuf *b, const decl *d)
             }
             for (uint32_t k = 0; k < op->u.op.n; k++)
                 if (op->u.op.v[k].dir != DIR_IN)
-                    members(b, &op->u.op.v[k].m, 1, "    ");
+                    emit_members(b, &op->u.op.v[k].m, 1, "    ");
             sb_printf(b, "} %s_out;\nextern const mw_type %s_out_type;\n", op->cname,
                       op->cname);
         }
@@ -213,8 +213,8 @@ static void interface(strbuf *b, const decl *d)
         all[n + 1] = "mw_rmi_env *_env";
         char *head = xasprintf("    int (*%s)(", c_ident(op->name));
         gen_proto(b, head, all, n + 2, ");");
-        free(head);
-        free(all);
+        xfree(head);
+        xfree(all);
     }
     sb_printf(b, "} %s_servant;\n\n", d->cname);
     sb_printf(b, "extern const mw_rmi_interface %s_interface;\n", d->cname);
@@ -303,7 +303,7 @@ void gen_header(const gen_opts *o, strbuf *b)
             sb_printf(b, "\n/* const %s %s */\n#define %s ", t, d->scoped, d->cname);
             c_const_value(b, d);
             sb_putc(b, '\n');
-            free(t);
+            xfree(t);
             continue;
         }
         case DK_EXCEPTION:
@@ -322,5 +322,5 @@ void gen_header(const gen_opts *o, strbuf *b)
         sb_printf(b, "extern const mw_type %s_type;\n", d->cname);
     }
     sb_printf(b, "\n#ifdef __cplusplus\n}\n#endif\n#endif /* %s */\n", guard);
-    free(guard);
+    xfree(guard);
 }

@@ -58,9 +58,9 @@ static void skel(strbuf *b, const decl *itf, const decl *op)
     char *call = xasprintf("    return _s->%s(", fn_member);
     gen_proto(b, call, args, n, ");");
     sb_puts(b, "}\n");
-    free(call);
-    free(args);
-    free(head);
+    xfree(call);
+    xfree(args);
+    xfree(head);
 }
 
 static void skeleton(strbuf *b, const decl *d)
@@ -90,13 +90,13 @@ static void skeleton(strbuf *b, const decl *d)
             sb_free(&line);
         }
         sb_puts(b, "};\n");
-        free(v);
+        xfree(v);
     }
     const char *items[] = {xasprintf("&%s_interface", d->cname), entries,
                      xasprintf("%u", d->u.itf.nall)};
     char *head = xasprintf("const mw_rmi_skeleton %s_skeleton = {", d->cname);
     gen_init(b, head, items, 3, "};");
-    free(head);
+    xfree(head);
 }
 
 void gen_server(const gen_opts *o, strbuf *b)

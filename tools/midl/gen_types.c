@@ -13,7 +13,7 @@ typedef struct name_set {
     size_t cap, n;
 } name_set;
 
-static uint64_t hash(const char *s)
+static uint64_t name_hash(const char *s)
 {
     uint64_t h = 1469598103934665603u;
     for (; *s; s++)
@@ -29,16 +29,16 @@ static bool set_add(name_set *s, const char *name)
         char **v = xcalloc(cap, sizeof *v);
         for (size_t j = 0; j < s->cap; j++)
             if (s->v[j])
-                for (size_t i = hash(s->v[j]) & (cap - 1);; i = (i + 1) & (cap - 1))
+                for (size_t i = name_hash(s->v[j]) & (cap - 1);; i = (i + 1) & (cap - 1))
                     if (!v[i]) {
                         v[i] = s->v[j];
                         break;
                     }
-        free(s->v);
+        xfree(s->v);
         s->v = v;
         s->cap = cap;
     }
-    for (size_t i = hash(name) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+    for (size_t i = name_hash(name) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
         if (!s->v[i]) {
             s->v[i] = xstrdup(name);
             s->n++;
@@ -52,8 +52,8 @@ static bool set_add(name_set *s, const char *name)
 static void set_free(name_set *s)
 {
     for (size_t i = 0; i < s->cap; i++)
-        free(s->v[i]);
-    free(s->v);
+        xfree(s->v[i]);
+    xfree(s->v);
     *s = (name_set){0};
 }
 
@@ -108,9 +108,9 @@ static void anon(gen *g, const type *t)
     }
     char *head = xasprintf("static const mw_type %s = {", desc);
     gen_init(g->b, head, items, n, "};");
-    free(head);
-    free(sz);
-    free(al);
+    xfree(head);
+    xfree(sz);
+    xfree(al);
 }
 
 /* Descriptor of a struct-like list of members (structs, exceptions, argument lists). */
@@ -149,7 +149,7 @@ static void fields(gen *g, const char *cname, const char *scoped, const member *
     };
     char *head = xasprintf("const mw_type %s_type = {", cname);
     gen_init(g->b, head, items, 5, "};");
-    free(head);
+    xfree(head);
     sb_free(&name);
 }
 
@@ -190,7 +190,7 @@ static void gen_union(gen *g, const decl *d)
             sb_printf(g->b, ", %s},\n", j < c->nlabels ? "false" : "true");
             count++;
         }
-        free(name);
+        xfree(name);
     }
     sb_puts(g->b, "};\n");
     const char *items[] = {
@@ -213,7 +213,7 @@ static void gen_union(gen *g, const decl *d)
     }
     char *head = xasprintf("const mw_type %s_type = {", d->cname);
     gen_init(g->b, head, items, n, "};");
-    free(head);
+    xfree(head);
 }
 
 static void gen_enum(gen *g, const decl *d)
@@ -232,7 +232,7 @@ static void gen_enum(gen *g, const decl *d)
     };
     char *head = xasprintf("const mw_type %s_type = {", d->cname);
     gen_init(g->b, head, items, 5, "};");
-    free(head);
+    xfree(head);
 }
 
 static void gen_typedef(gen *g, const decl *d)
@@ -247,7 +247,7 @@ static void gen_typedef(gen *g, const decl *d)
     };
     char *head = xasprintf("const mw_type %s_type = {", d->cname);
     gen_init(g->b, head, items, 5, "};");
-    free(head);
+    xfree(head);
 }
 
 static void gen_exception(gen *g, const decl *d)
@@ -255,20 +255,20 @@ static void gen_exception(gen *g, const decl *d)
     if (d->u.st.n) {
         const member **m = struct_members(d);
         fields(g, d->cname, d->scoped, m, d->u.st.n);
-        free(m);
+        xfree(m);
     } else {
         /* No members: a named void type, so the exception is known by its descriptor. */
         const char *items[] = {".kind = MW_K_VOID", xasprintf(".name = %s", quoted(d->scoped)),
                          ".size = 0", ".align = 1"};
         char *head = xasprintf("const mw_type %s_type = {", d->cname);
         gen_init(g->b, head, items, 4, "};");
-        free(head);
+        xfree(head);
     }
     const char *items[] = {xasprintf(".repo_id = %s", quoted(d->repo_id)),
                            xasprintf(".type = &%s_type", d->cname)};
     char *head = xasprintf("const mw_rmi_exception %s_exception = {", d->cname);
     gen_init(g->b, head, items, 2, "};");
-    free(head);
+    xfree(head);
 }
 
 /* The argument structs of an operation and its mw_rmi_operation. */
@@ -295,7 +295,7 @@ static void gen_operation(gen *g, const decl *op)
         char *c = xasprintf("%s_out", op->cname), *s = xasprintf("%s_out", op->scoped);
         fields(g, c, s, m, k);
     }
-    free(m);
+    xfree(m);
     const char *raises = "NULL";
     if (op->u.op.nraises) {
         raises = static_name(g, op->cname, "raises");
@@ -315,7 +315,7 @@ static void gen_operation(gen *g, const decl *op)
     };
     char *head = xasprintf("const mw_rmi_operation %s_op = {", op->cname);
     gen_init(g->b, head, items, 7, "};");
-    free(head);
+    xfree(head);
 }
 
 static void gen_interface(gen *g, const decl *d)
@@ -350,7 +350,7 @@ static void gen_interface(gen *g, const decl *d)
     };
     char *head = xasprintf("const mw_rmi_interface %s_interface = {", d->cname);
     gen_init(g->b, head, items, 6, "};");
-    free(head);
+    xfree(head);
 }
 
 void gen_types(const gen_opts *o, strbuf *out)
@@ -369,7 +369,7 @@ void gen_types(const gen_opts *o, strbuf *out)
         case DK_STRUCT: {
             const member **m = struct_members(d);
             fields(&g, d->cname, d->scoped, m, d->u.st.n);
-            free(m);
+            xfree(m);
             break;
         }
         case DK_UNION: gen_union(&g, d); break;

@@ -8,8 +8,8 @@
 
 #include "midl.h"
 
-static lexer stack[MIDL_MAX_INCLUDE_DEPTH + 1];
-static int depth = -1;
+static lexer lex_stack[MIDL_MAX_INCLUDE_DEPTH + 1];
+static int lex_top = -1;
 
 /* Events waiting to be returned before the next token. */
 static token *events;
@@ -17,8 +17,8 @@ static size_t nevents, headevent, capevents;
 
 void lex_reset(void)
 {
-    depth = -1;
-    free(events);
+    lex_top = -1;
+    xfree(events);
     events = NULL;
     nevents = headevent = capevents = 0;
 }
@@ -37,7 +37,7 @@ void lex_queue_event(token t)
 static void start(uint32_t file)
 {
     const src_file *f = src_get(file);
-    lexer *lx = &stack[++depth];
+    lexer *lx = &lex_stack[++lex_top];
     *lx = (lexer){.file = file, .base = f->data, .p = f->data, .end = f->data + f->len,
                   .line = 1, .line_start = f->data, .bol = true,
                   .cond_base = pp_cond_depth()};
@@ -52,11 +52,11 @@ void lex_begin(uint32_t main_file)
     start(main_file);
 }
 
-int lex_depth(void) { return depth; }
+int lex_depth(void) { return lex_top; }
 
 bool lex_push_file(uint32_t file, loc where)
 {
-    if (depth >= MIDL_MAX_INCLUDE_DEPTH) {
+    if (lex_top >= MIDL_MAX_INCLUDE_DEPTH) {
         error_at(where, "#include nested too deeply (more than %d levels)",
                  MIDL_MAX_INCLUDE_DEPTH);
         return false;
@@ -177,7 +177,7 @@ static token make(lexer *lx, tok_kind k, const char *start)
     return (token){.kind = k, .loc = lex_loc(lx, start)};
 }
 
-static token ident(lexer *lx)
+static token lex_ident(lexer *lx)
 {
     const char *s = lx->p;
     while (lx->p < lx->end && is_ident_char((unsigned char)*lx->p))
@@ -283,7 +283,7 @@ static token number(lexer *lx)
                 error_at(t.loc, "integer literal too large (the largest is 2^64-1)");
             t.ival = over ? 1 : v;
         }
-        free(text);
+        xfree(text);
     }
     if (p < lx->end && (*p == 'd' || *p == 'D')) {
         error_at(t.loc, "fixed-point literals are not supported");
@@ -452,17 +452,17 @@ token lex_next(void)
     for (;;) {
         if (headevent < nevents)
             return events[headevent++];
-        if (depth < 0)
+        if (lex_top < 0)
             return (token){.kind = TK_EOF};
-        lexer *lx = &stack[depth];
+        lexer *lx = &lex_stack[lex_top];
         skip_space(lx);
         if (lx->p >= lx->end) {
             pp_file_end(lx);
-            if (depth == 0)
+            if (lex_top == 0)
                 return (token){.kind = TK_EOF, .loc = lex_loc(lx, lx->end)};
-            depth--;
-            lex_queue_event((token){.kind = TK_FILE_LEAVE, .ival = stack[depth].file,
-                                    .loc = lex_loc(&stack[depth], stack[depth].p)});
+            lex_top--;
+            lex_queue_event((token){.kind = TK_FILE_LEAVE, .ival = lex_stack[lex_top].file,
+                                    .loc = lex_loc(&lex_stack[lex_top], lex_stack[lex_top].p)});
             continue;
         }
         if (*lx->p == '#' && lx->bol) {
@@ -489,7 +489,7 @@ token lex_next(void)
             return t;
         }
         if (is_ident_start(c))
-            return ident(lx);
+            return lex_ident(lx);
         if (c >= '0' && c <= '9')
             return number(lx);
         if (c == '.' && lx->p + 1 < lx->end && lx->p[1] >= '0' && lx->p[1] <= '9')

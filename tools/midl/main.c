@@ -58,13 +58,13 @@ static bool make_dirs(const char *dir)
             continue;
         *s = 0;
         if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            free(p);
+            xfree(p);
             return false;
         }
         *s = '/';
     }
     bool ok = mkdir(p, 0777) == 0 || errno == EEXIST;
-    free(p);
+    xfree(p);
     return ok;
 }
 
@@ -83,7 +83,7 @@ static bool write_file(const char *path, const strbuf *b)
         error_plain("cannot write %s: %s", path, strerror(errno));
         remove(tmp);
     }
-    free(tmp);
+    xfree(tmp);
     return ok;
 }
 
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
             return 1;
         dep_path(&deps, path);
         sb_puts(&deps, i < 3 ? " " : ":");
-        free(path);
+        xfree(path);
     }
     if (depfile) {
         for (uint32_t i = 0; i < src_count(); i++) {

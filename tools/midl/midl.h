@@ -41,10 +41,13 @@
 /* ---- memory and strings (ast.c) ---------------------------------------------------- */
 
 /* Allocation never fails: on exhaustion the compiler prints "out of memory" and exits
- * with status 1. Everything lives until the process ends. */
+ * with status 1 (diag_fatal). Memory from these functions is released with xfree, or all
+ * at once with xfree_all. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+void xfree(void *p);
+void xfree_all(void);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* printf into a fresh string. */
@@ -202,5 +205,7 @@ size_t pp_cond_depth(void);
 void pp_file_end(lexer *lx);
 /* Forgets macros, conditionals, include directories and the main file's includes. */
 void pp_reset(void);
+/* Makes #include an error instead of reading files (the fuzz target). */
+void pp_disable_includes(bool off);
 
 #endif /* MIDL_H */

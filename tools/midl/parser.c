@@ -861,7 +861,7 @@ static bool union_dcl(parser *p, type **out)
         char *t = type_describe(d->u.un.disc);
         error_at(dl, "a union cannot switch on %s (only integer, char, boolean and enum "
                  "types)", t);
-        free(t);
+        xfree(t);
         d->u.un.disc = type_basic(TY_LONG);
     }
     uint32_t cap = 0;
@@ -1188,7 +1188,7 @@ static void finish_interface(decl *d)
         if (byid[i - 1]->u.op.id == byid[i]->u.op.id)
             error_at(d->loc, "the operation ids of '%s' and '%s' collide (FNV-1a of the "
                      "name); rename one", byid[i - 1]->name, byid[i]->name);
-    free(byid);
+    xfree(byid);
 
     cname_register(xasprintf("%s_servant", d->cname), d->loc, "servant struct");
     cname_register(xasprintf("%s_interface", d->cname), d->loc, "interface descriptor");
@@ -1430,7 +1430,7 @@ void parse_program(void)
         if (!p.forwards[i]->defined && !p.abort)
             error_at(p.forwards[i]->loc, "%s '%s' is declared but never defined",
                      decl_kind_name(p.forwards[i]->kind), p.forwards[i]->scoped);
-    free(p.pending);
-    free(p.file_prefixes);
-    free(p.forwards);
+    xfree(p.pending);
+    xfree(p.file_prefixes);
+    xfree(p.forwards);
 }

@@ -17,7 +17,8 @@ typedef struct dline {
     char *s;   /* the text */
     loc *at;   /* at[i]: position of s[i]; at[len]: position of the line's end */
     size_t len;
-    size_t i; /* the scanning position */
+    size_t cap; /* of s and at, one more for the end */
+    size_t i;   /* the scanning position */
 } dline;
 
 typedef struct cond {
@@ -36,6 +37,9 @@ static char **dirs;
 static size_t ndirs;
 static uint32_t *main_incs;
 static size_t nmain_incs;
+static bool no_includes;
+
+void pp_disable_includes(bool off) { no_includes = off; }
 
 void pp_add_include_dir(const char *dir)
 {
@@ -51,20 +55,20 @@ size_t pp_main_includes(const uint32_t **files)
 
 void pp_reset(void)
 {
-    free(conds);
+    xfree(conds);
     conds = NULL;
     nconds = capconds = 0;
     for (size_t i = 0; i < nmacros; i++)
-        free(macros[i]);
-    free(macros);
+        xfree(macros[i]);
+    xfree(macros);
     macros = NULL;
     nmacros = 0;
     for (size_t i = 0; i < ndirs; i++)
-        free(dirs[i]);
-    free(dirs);
+        xfree(dirs[i]);
+    xfree(dirs);
     dirs = NULL;
     ndirs = 0;
-    free(main_incs);
+    xfree(main_incs);
     main_incs = NULL;
     nmain_incs = 0;
 }
@@ -84,6 +88,11 @@ void pp_file_end(lexer *lx)
 
 static void dput(dline *d, char c, loc l)
 {
+    if (d->len + 1 >= d->cap) {
+        d->cap *= 2;
+        d->s = xrealloc(d->s, d->cap);
+        d->at = xrealloc(d->at, d->cap * sizeof *d->at);
+    }
     d->s[d->len] = c;
     d->at[d->len++] = l;
 }
@@ -92,8 +101,9 @@ static void dput(dline *d, char c, loc l)
  * the next line. False (reported) when the line is too long. */
 static bool read_line(lexer *lx, dline *d)
 {
-    d->s = xmalloc(MAX_DIRECTIVE + 1);
-    d->at = xmalloc((MAX_DIRECTIVE + 1) * sizeof *d->at);
+    d->cap = 128;
+    d->s = xmalloc(d->cap);
+    d->at = xmalloc(d->cap * sizeof *d->at);
     d->len = d->i = 0;
     loc start = lex_loc(lx, lx->p);
     lx->p++; /* the '#' */
@@ -161,8 +171,8 @@ static bool read_line(lexer *lx, dline *d)
 
 static void dfree(dline *d)
 {
-    free(d->s);
-    free(d->at);
+    xfree(d->s);
+    xfree(d->at);
 }
 
 static void dspace(dline *d)
@@ -221,7 +231,7 @@ static void do_define(dline *d)
     }
     if (d->i < d->len && d->s[d->i] == '(') {
         error_at(dloc(d), "function-like macros are not supported");
-        free(name);
+        xfree(name);
         return;
     }
     dspace(d);
@@ -235,13 +245,13 @@ static void do_define(dline *d)
         warning_at(at, "midl does not substitute macros in IDL text: '%s' counts only in "
                    "#if and #ifdef", name);
     if (old >= 0) {
-        free(macros[old]);
+        xfree(macros[old]);
         macros[old] = m;
     } else {
         macros = xrealloc(macros, (nmacros + 1) * sizeof *macros);
         macros[nmacros++] = m;
     }
-    free(name);
+    xfree(name);
 }
 
 static void do_undef(dline *d)
@@ -254,10 +264,10 @@ static void do_undef(dline *d)
     }
     long i = find_macro(name);
     if (i >= 0) {
-        free(macros[i]);
+        xfree(macros[i]);
         macros[i] = macros[--nmacros];
     }
-    free(name);
+    xfree(name);
     dend(d, "undef");
 }
 
@@ -343,32 +353,32 @@ static int64_t p_primary(pexpr *e)
                 v = find_macro(m) >= 0;
             if (paren && !p_eat(e, ")"))
                 p_fail(e, "expected ')' after 'defined(NAME'");
-            free(m);
+            xfree(m);
         } else {
             v = p_macro_value(name);
         }
-        free(name);
+        xfree(name);
     }
     e->depth--;
     return v;
 }
 
 /* Binary operators by precedence, lowest first. */
-static const char *const levels[][5] = {
+static const char *const pp_levels[][5] = {
     {"||"}, {"&&"}, {"|"}, {"^"}, {"&"}, {"==", "!="}, {"<=", ">=", "<", ">"},
     {"<<", ">>"}, {"+", "-"}, {"*", "/", "%"},
 };
 
 static int64_t p_binary(pexpr *e, int level)
 {
-    if (level == (int)(sizeof levels / sizeof *levels))
+    if (level == (int)(sizeof pp_levels / sizeof *pp_levels))
         return p_primary(e);
     int64_t l = p_binary(e, level + 1);
     for (;;) {
         const char *op = NULL;
-        for (int k = 0; k < 5 && levels[level][k]; k++)
-            if (p_eat(e, levels[level][k])) {
-                op = levels[level][k];
+        for (int k = 0; k < 5 && pp_levels[level][k]; k++)
+            if (p_eat(e, pp_levels[level][k])) {
+                op = pp_levels[level][k];
                 break;
             }
         if (!op || e->failed)
@@ -478,6 +488,11 @@ static void do_include(lexer *lx, dline *d)
     char *name = xstrndup(d->s + s, d->i - s);
     d->i++;
     dend(d, "include");
+    if (no_includes) {
+        error_at(at, "#include is disabled here");
+        xfree(name);
+        return;
+    }
 
     uint32_t file = 0;
     bool again = false, found = false;
@@ -490,27 +505,27 @@ static void do_include(lexer *lx, dline *d)
         if (open == '"') {
             char *p = xasprintf("%s/%s", incdir, name);
             found = try_open(p, &file, &again);
-            free(p);
+            xfree(p);
         }
         for (size_t i = 0; !found && i < ndirs; i++) {
             char *p = xasprintf("%s/%s", dirs[i], name);
             found = try_open(p, &file, &again);
-            free(p);
+            xfree(p);
         }
         if (!found && open == '<') {
             char *p = xasprintf("%s/%s", incdir, name);
             found = try_open(p, &file, &again);
-            free(p);
+            xfree(p);
         }
     }
     if (!found) {
         error_at(at, "cannot find '%s' (searched %s%s)", name,
                  open == '"' ? "the including file's directory and " : "",
                  ndirs ? "the -I directories" : "no -I directories");
-        free(name);
+        xfree(name);
         return;
     }
-    free(name);
+    xfree(name);
     if (lx->file == 0 && lex_depth() == 0) {
         bool known = false;
         for (size_t i = 0; i < nmain_incs; i++)
@@ -566,7 +581,7 @@ static bool check_pragma(dline *d, loc at)
         warning_at(at, "unknown #pragma '%s' ignored", word);
         ok = false;
     }
-    free(word);
+    xfree(word);
     d->i = save;
     return ok;
 }
@@ -600,7 +615,7 @@ void pp_directive(lexer *lx)
                 error_at(mat, "#%s needs a macro name", name);
             bool v = m && (find_macro(m) >= 0) == (name[2] == 'd');
             push_cond(v, at);
-            free(m);
+            xfree(m);
             if (!skipping)
                 dend(&d, name);
         }
@@ -660,6 +675,6 @@ void pp_directive(lexer *lx)
     } else {
         error_at(at, "unknown directive '#%s'", name);
     }
-    free(name);
+    xfree(name);
     dfree(&d);
 }

@@ -77,7 +77,7 @@ static void insert(scope *s, decl *d)
                         slots[i] = s->slots[j];
                         break;
                     }
-        free(s->slots);
+        xfree(s->slots);
         s->slots = slots;
         s->cap = cap;
     }
@@ -118,49 +118,95 @@ char *scoped_name_str(const scoped_name *name)
     return b.data ? b.data : xstrdup("");
 }
 
+/* The interfaces an interface inherits from, each once, depth-first and left to right.
+ * Marks (a stamp per walk) keep a lattice of diamonds linear, not exponential. */
+static uint32_t stamp;
+
+static size_t ancestors(const decl *itf, decl ***out)
+{
+    size_t n = 0, cap = 0, top = 0, scap = 0;
+    decl **v = NULL, **stack = NULL;
+    stamp++;
+    for (uint32_t i = itf->u.itf.nbases; i-- > 0;) {
+        if (top == scap)
+            stack = xrealloc(stack, (scap = scap ? scap * 2 : 16) * sizeof *stack);
+        stack[top++] = itf->u.itf.bases[i];
+    }
+    while (top) {
+        decl *b = stack[--top];
+        if (b->mark == stamp)
+            continue;
+        b->mark = stamp;
+        if (n == cap)
+            v = xrealloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
+        v[n++] = b;
+        for (uint32_t i = b->u.itf.nbases; i-- > 0;) {
+            if (top == scap)
+                stack = xrealloc(stack, (scap = scap ? scap * 2 : 16) * sizeof *stack);
+            stack[top++] = b->u.itf.bases[i];
+        }
+    }
+    xfree(stack);
+    *out = v;
+    return n;
+}
+
+static bool inherits(const decl *itf, const decl *base)
+{
+    decl **v;
+    size_t n = ancestors(itf, &v);
+    bool r = false;
+    for (size_t i = 0; i < n && !r; i++)
+        r = v[i] == base;
+    xfree(v);
+    return r;
+}
+
 /* Looks for `name` in s and, when s is an interface's scope, in the interfaces it
- * inherits from. Two different declarations found through two bases make the name
- * ambiguous (reported once; the first is returned). */
-static decl *lookup_in(const scope *s, const char *name, loc l, int depth)
+ * inherits from. Two declarations found through different bases, neither hiding the
+ * other, make the name ambiguous (reported; the first is returned). */
+static decl *lookup_in(const scope *s, const char *name, loc l)
 {
     decl *d = scope_find_local(s, name);
-    if (d || !s->owner || s->owner->kind != DK_INTERFACE || depth > MIDL_MAX_DEPTH)
+    if (d || !s->owner || s->owner->kind != DK_INTERFACE)
         return d;
+    decl **v;
+    size_t n = ancestors(s->owner, &v);
     decl *found = NULL;
-    for (uint32_t i = 0; i < s->owner->u.itf.nbases; i++) {
-        decl *b = s->owner->u.itf.bases[i];
-        if (!b->scope)
+    for (size_t i = 0; i < n; i++) {
+        decl *r = v[i]->scope ? scope_find_local(v[i]->scope, name) : NULL;
+        if (!r || r == found)
             continue;
-        decl *r = lookup_in(b->scope, name, l, depth + 1);
-        if (r && found && r != found) {
+        if (!found) {
+            found = r;
+        } else if (!inherits(found->parent, r->parent) && !inherits(r->parent, found->parent)) {
             error_at(l, "'%s' is ambiguous: inherited as '%s' and as '%s'", name,
                      found->scoped, r->scoped);
-            return found;
+            break;
+        } else if (inherits(r->parent, found->parent)) {
+            found = r; /* r's interface derives from found's: r hides it */
         }
-        if (r)
-            found = r;
     }
+    xfree(v);
     return found;
 }
 
-static decl *find_inherited(const decl *itf, const char *name, int depth)
-{
-    if (!itf || itf->kind != DK_INTERFACE || depth > MIDL_MAX_DEPTH)
-        return NULL;
-    for (uint32_t i = 0; i < itf->u.itf.nbases; i++) {
-        const decl *b = itf->u.itf.bases[i];
-        decl *d = b->scope ? scope_find_local(b->scope, name) : NULL;
-        if (d && (d->kind == DK_OPERATION || d->kind == DK_ATTRIBUTE))
-            return d;
-        if ((d = find_inherited(b, name, depth + 1)))
-            return d;
-    }
-    return NULL;
-}
-
+/* An operation or attribute named `name` among those the interface inherits. */
 decl *scope_find_inherited(const scope *s, const char *name)
 {
-    return find_inherited(s->owner, name, 0);
+    const decl *itf = s->owner;
+    if (!itf || itf->kind != DK_INTERFACE)
+        return NULL;
+    decl **v;
+    size_t n = ancestors(itf, &v);
+    decl *found = NULL;
+    for (size_t i = 0; i < n && !found; i++) {
+        decl *d = v[i]->scope ? scope_find_local(v[i]->scope, name) : NULL;
+        if (d && (d->kind == DK_OPERATION || d->kind == DK_ATTRIBUTE))
+            found = d;
+    }
+    xfree(v);
+    return found;
 }
 
 static void check_case(const decl *d, const char *as_written, loc l)
@@ -176,10 +222,10 @@ decl *resolve_name(scope *s, const scoped_name *name)
     decl *d = NULL;
     const char *first = name->parts[0];
     if (name->absolute) {
-        d = lookup_in(scope_global(), first, name->loc, 0);
+        d = lookup_in(scope_global(), first, name->loc);
     } else {
         for (const scope *c = s; c && !d; c = c->parent)
-            d = lookup_in(c, first, name->loc, 0);
+            d = lookup_in(c, first, name->loc);
     }
     if (!d) {
         error_at(name->loc, "'%s%s' is not declared", name->absolute ? "::" : "", first);
@@ -197,7 +243,7 @@ decl *resolve_name(scope *s, const scoped_name *name)
                          decl_kind_name(d->kind));
             return NULL;
         }
-        decl *next = lookup_in(d->scope, name->parts[i], name->loc, 0);
+        decl *next = lookup_in(d->scope, name->parts[i], name->loc);
         if (!next) {
             error_at(name->loc, "'%s' is not declared in '%s'", name->parts[i], d->scoped);
             return NULL;
@@ -266,7 +312,7 @@ void cname_register(const char *cname, loc l, const char *what)
                         v[i] = cnames[j];
                         break;
                     }
-        free(cnames);
+        xfree(cnames);
         cnames = v;
         capcnames = cap;
     }
@@ -288,16 +334,17 @@ void cname_register(const char *cname, loc l, const char *what)
 void resolve_reset(void)
 {
     for (size_t i = 0; i < nall_scopes; i++) {
-        free(all_scopes[i]->slots);
-        free(all_scopes[i]);
+        xfree(all_scopes[i]->slots);
+        xfree(all_scopes[i]);
     }
-    free(all_scopes);
+    xfree(all_scopes);
     all_scopes = NULL;
     nall_scopes = 0;
     global = NULL;
-    free(cnames);
+    stamp = 0;
+    xfree(cnames);
     cnames = NULL;
     ncnames = capcnames = 0;
-    free(prog.v);
+    xfree(prog.v);
     prog = (program){0};
 }
