@@ -227,6 +227,7 @@ bool suite_check_roundtrip(const mw_codec *c, const mw_type *t, unsigned count, 
         mw_buf out = {0};
         out.len = 0;
         if (!encode_one(c, t, &r, a, value, &out)) {
+            mw_buf_free(&out); /* a refusing codec may have grown it */
             mw_arena_destroy(a);
             mw_arena_destroy(b);
             return false;
@@ -276,6 +277,7 @@ bool suite_check_truncation(const mw_codec *c, const mw_type *t, unsigned count,
         void *value = mw_arena_calloc(a, 1, t->size), *back = mw_arena_calloc(a, 1, t->size);
         mw_buf out = {0};
         if (!encode_one(c, t, &r, a, value, &out)) {
+            mw_buf_free(&out); /* a refusing codec may have grown it */
             mw_arena_destroy(a);
             return false;
         }
@@ -317,6 +319,7 @@ bool suite_check_garbage(const mw_codec *c, const mw_type *t, unsigned count, ui
         void *value = mw_arena_calloc(a, 1, t->size), *back = mw_arena_calloc(a, 1, t->size);
         mw_buf out = {0};
         if (!encode_one(c, t, &r, a, value, &out)) {
+            mw_buf_free(&out); /* a refusing codec may have grown it */
             mw_arena_destroy(a);
             return false;
         }
