@@ -81,6 +81,7 @@ typedef struct mwi_gstream {
 /* A view change this member runs as proposer. */
 typedef struct mwi_gprop {
     bool active;   /* running */
+    bool restart;  /* start again at the next step (a joiner's counter moved) */
     int phase;     /* 1: waiting for FLUSH_OKs, 2: waiting for CUT_OKs */
     mwi_gpid pid;  /* its id */
     bool dissolve; /* the view ends; its members join merge_target's group */
@@ -136,17 +137,18 @@ typedef struct mwi_gengine {
     uint32_t since_ack; /* data datagrams received since our last heartbeat */
 
     /* Joining. */
-    uint64_t join_started; /* when we started looking for a group */
-    uint64_t join_target;  /* the lowest leader heard (0: none) */
-    uint64_t join_heard;   /* when a group's heartbeat was last heard */
-    uint64_t next_join;    /* when the next JOIN is due */
-    mwi_gpid join_pid;     /* the proposal we answered as a joiner */
-    uint64_t join_pid_at;  /* when */
+    uint64_t join_started;                   /* when we started looking for a group */
+    uint64_t join_target;                    /* the lowest leader heard (0: none) */
+    uint64_t join_heard;                     /* when a group's heartbeat was last heard */
+    uint64_t next_join;                      /* when the next JOIN is due */
+    mwi_gpid join_pid[MWI_G_CUT_RECORDS];    /* proposals we confirmed as a joiner, */
+    uint64_t join_pid_at[MWI_G_CUT_RECORDS]; /* ... and when (the latest first) */
 
     /* Requests a leader acts on at the next view change. */
     size_t n_joiners;
     mw_group_member joiners[MW_GROUP_MAX_MEMBERS];
     uint64_t joiner_heard[MW_GROUP_MAX_MEMBERS];
+    uint32_t joiner_counter[MW_GROUP_MAX_MEMBERS]; /* the last view counter each saw */
     size_t n_leavers;
     uint64_t leavers[MW_GROUP_MAX_MEMBERS];
     uint64_t merge_target; /* a lower leader heard: dissolve into its group */

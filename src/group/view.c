@@ -133,6 +133,7 @@ static int enter_view(mwi_gengine *e, const mw_group_member *members, size_t n, 
             in = in || members[j].id == e->joiners[i].id;
         if (!in) {
             e->joiners[k] = e->joiners[i];
+            e->joiner_counter[k] = e->joiner_counter[i];
             e->joiner_heard[k++] = e->joiner_heard[i];
         }
     }
@@ -152,7 +153,8 @@ static int enter_view(mwi_gengine *e, const mw_group_member *members, size_t n, 
     rc = mwi_gqueue_push(e, &ev);
     if (rc)
         free(ev.view);
-    mwi_log(MW_LOG_INFO, SUBSYS, "%s: view %u of %zu members", e->conf.name, pid.counter, n);
+    mwi_log(MW_LOG_INFO, SUBSYS, "%s: view %u.%llx (attempt %u) of %zu members", e->conf.name,
+            pid.counter, (unsigned long long)pid.proposer, pid.attempt, n);
     return rc;
 }
 
@@ -170,6 +172,8 @@ int mwi_gview_found(mwi_gengine *e)
 /* Out of the view and back to looking for a group (target: the leader to ask). */
 static void to_joining(mwi_gengine *e, uint64_t target)
 {
+    mwi_log(MW_LOG_INFO, SUBSYS, "%s: leaves view %u.%llx to join %llx", e->conf.name,
+            e->vid.counter, (unsigned long long)e->vid.proposer, (unsigned long long)target);
     remember_view(e);
     mwi_gstreams_free(e);
     e->view.n = 0;
@@ -178,6 +182,7 @@ static void to_joining(mwi_gengine *e, uint64_t target)
     e->state = MWI_GS_JOINING;
     reset_change(e);
     e->join_started = e->now;
+    memset(e->join_pid, 0, sizeof e->join_pid);
     e->join_target = target;
     e->join_heard = e->now;
     e->next_join = e->now;
@@ -313,6 +318,8 @@ static void send_join(mwi_gengine *e)
     if (!rc)
         rc = mw_buf_put_u64be(&e->scratch, target);
     if (!rc)
+        rc = mw_buf_put_u32be(&e->scratch, e->last_counter);
+    if (!rc)
         rc = mw_buf_put_u8(&e->scratch, (uint8_t)e->conf.order);
     if (!rc)
         rc = mw_buf_put_u8(&e->scratch, (uint8_t)len);
@@ -329,6 +336,8 @@ static void resend_install(mwi_gengine *e)
 {
     if (!e->last_install.len || e->now < e->install_resent + e->conf.retry_ms)
         return;
+    mwi_log(MW_LOG_DEBUG, SUBSYS, "%s: resends the INSTALL of view %u.%llx", e->conf.name,
+            e->install_pid.counter, (unsigned long long)e->install_pid.proposer);
     mwi_gout_push(e, e->last_install.data, e->last_install.len);
     e->install_resent = e->now;
 }
@@ -382,15 +391,26 @@ void mwi_gview_check_cut(mwi_gengine *e)
 static void joiner_flush(mwi_gengine *e, const mwi_gmsg *m)
 {
     mwi_gpid pid = m->u.flush.pid;
-    if (e->leaving || pid.proposer != m->sender ||
-        !id_in(m->u.flush.members, m->u.flush.n_members, e->conf.id))
-        return;
-    bool busy = e->join_pid.proposer && e->join_pid.proposer != pid.proposer &&
-                e->now <= e->join_pid_at + e->conf.fail_ms;
+    /* Named as a member, not among those who must report: we are a joiner of it. */
+    if (e->leaving || pid.proposer != m->sender || pid.counter <= e->last_counter ||
+        !id_in(m->u.flush.members, m->u.flush.n_members, e->conf.id) ||
+        id_in(m->u.flush.flush, m->u.flush.n_flush, e->conf.id))
+        return; /* (a counter not above ours: the leader has our JOIN, it will retry) */
+    mwi_gpid last = e->join_pid[0];
+    bool busy = last.proposer && last.proposer != pid.proposer &&
+                e->now <= e->join_pid_at[0] + e->conf.fail_ms;
     if (busy)
         return;
-    e->join_pid = pid;
-    e->join_pid_at = e->now;
+    if (!pid_eq(last, pid)) {
+        memmove(&e->join_pid[1], &e->join_pid[0],
+                (MWI_G_CUT_RECORDS - 1) * sizeof e->join_pid[0]);
+        memmove(&e->join_pid_at[1], &e->join_pid_at[0],
+                (MWI_G_CUT_RECORDS - 1) * sizeof e->join_pid_at[0]);
+        e->join_pid[0] = pid;
+        mwi_log(MW_LOG_DEBUG, SUBSYS, "%s: confirms view %u attempt %u of %llx", e->conf.name,
+                pid.counter, pid.attempt, (unsigned long long)pid.proposer);
+    }
+    e->join_pid_at[0] = e->now;
     e->join_started = e->now;
     int rc = mwi_gbegin(e, MWI_GT_FLUSH_OK, 0);
     if (!rc)
@@ -399,6 +419,16 @@ static void joiner_flush(mwi_gengine *e, const mwi_gmsg *m)
         rc = mw_buf_put_u32be(&e->scratch, 0); /* no vector: n = 0, reserved */
     if (!rc)
         mwi_gout_scratch(e);
+}
+
+/* Whether we confirmed proposal pid as a joiner, lately. */
+static bool confirmed(const mwi_gengine *e, mwi_gpid pid)
+{
+    for (size_t k = 0; k < MWI_G_CUT_RECORDS; k++)
+        if (pid_eq(e->join_pid[k], pid) &&
+            e->now <= e->join_pid_at[k] + 4 * (uint64_t)e->conf.fail_ms)
+            return true;
+    return false;
 }
 
 static void on_flush(mwi_gengine *e, const mwi_gmsg *m)
@@ -417,7 +447,7 @@ static void on_flush(mwi_gengine *e, const mwi_gmsg *m)
     }
     mwi_gpid pid = m->u.flush.pid;
     int pi = mwi_gindex(e, m->sender);
-    if (pi < 0 || pid.proposer != m->sender || pid.counter != e->vid.counter + 1)
+    if (pi < 0 || pid.proposer != m->sender || pid.counter <= e->vid.counter)
         return;
     if (e->in_change && pid_eq(pid, e->cur)) {
         send_flush_ok(e); /* our answer was lost */
@@ -498,10 +528,16 @@ static void on_install(mwi_gengine *e, const mwi_gmsg *m, const uint8_t *d, size
     mwi_gpid pid = m->u.install.pid;
     bool dissolve = (m->flags & MWI_GF_DISSOLVE) != 0;
     if (e->state == MWI_GS_JOINING) {
-        if (!listed || e->leaving)
+        /* Only the proposal we confirmed: an old INSTALL resent by a member of a view
+         * we never entered must not put us there. */
+        if (!listed || e->leaving || !confirmed(e, pid)) {
+            mwi_log(MW_LOG_DEBUG, SUBSYS, "%s: ignores INSTALL %u.%u of %llx (listed %d)",
+                    e->conf.name, pid.counter, pid.attempt, (unsigned long long)pid.proposer,
+                    listed);
             return;
+        }
     } else if (in_view_state(e)) {
-        if (!vid_eq(m->view, e->vid) || pid.counter != e->vid.counter + 1)
+        if (!vid_eq(m->view, e->vid) || pid.counter <= e->vid.counter)
             return;
         size_t k = 0;
         while (k < e->n_cutrec && !pid_eq(e->cutrec_pid[k], pid))
@@ -537,16 +573,20 @@ static void on_install(mwi_gengine *e, const mwi_gmsg *m, const uint8_t *d, size
 
 static void on_join(mwi_gengine *e, const mwi_gmsg *m)
 {
-    if (!in_view_state(e) || !acting_leader(e))
+    if (!in_view_state(e))
+        return;
+    if (mwi_gindex(e, m->sender) >= 0) {
+        /* It is in our view but missed the INSTALL: any member that has it resends it
+         * (the leader it aims at may be the one that failed). */
+        resend_install(e);
+        return;
+    }
+    if (!acting_leader(e))
         return;
     if (m->u.join.target && m->u.join.target != e->conf.id)
         return;
     if (m->u.join.order != e->conf.order) {
         mwi_log(MW_LOG_WARN, SUBSYS, "a member asks to join with another order: ignored");
-        return;
-    }
-    if (mwi_gindex(e, m->sender) >= 0) {
-        resend_install(e); /* it is in our view but does not know */
         return;
     }
     size_t i = 0;
@@ -561,6 +601,14 @@ static void on_join(mwi_gengine *e, const mwi_gmsg *m)
     memcpy(e->joiners[i].name, m->u.join.name, m->u.join.name_len);
     e->joiners[i].name[m->u.join.name_len] = '\0';
     e->joiner_heard[i] = e->now;
+    e->joiner_counter[i] = m->u.join.counter;
+    /* It was in a view with a counter at least that of our proposal since it asked:
+     * propose again above it (it would refuse). */
+    mwi_gprop *p = &e->prop;
+    if (p->active && p->phase == 1 && m->u.join.counter >= p->pid.counter)
+        for (size_t k = p->n_old; k < p->n_members; k++)
+            if (p->members[k].id == m->sender)
+                p->restart = true;
 }
 
 static void on_leave(mwi_gengine *e, const mwi_gmsg *m)
@@ -590,8 +638,14 @@ static bool change_needed(const mwi_gengine *e)
 static void start_proposal(mwi_gengine *e)
 {
     mwi_gprop *p = &e->prop;
-    mwi_gpid pid = {e->vid.counter + 1, 1, e->conf.id};
-    if (p->pid.counter == pid.counter && p->pid.proposer == pid.proposer)
+    /* The counter passes every joiner's last one too, so that counters only grow at
+     * every member, across merges. Attempts grow for as long as this view lasts. */
+    uint32_t counter = e->vid.counter;
+    for (size_t i = 0; i < e->n_joiners; i++)
+        if (e->joiner_counter[i] > counter)
+            counter = e->joiner_counter[i];
+    mwi_gpid pid = {counter + 1, 1, e->conf.id};
+    if (p->pid.proposer == pid.proposer)
         pid.attempt = p->pid.attempt + 1;
     memset(p, 0, sizeof *p);
     p->pid = pid;
@@ -603,6 +657,11 @@ static void start_proposal(mwi_gengine *e)
     p->merge_target = e->merge_target;
     for (size_t i = 0; i < e->view.n; i++) {
         p->in_flush[i] = !mwi_gsuspected(e, (int)i);
+        if (!p->in_flush[i])
+            mwi_log(MW_LOG_INFO, SUBSYS, "%s: leaves out %s (silent for %llu ms%s)",
+                    e->conf.name, e->view.members[i].name,
+                    (unsigned long long)(e->now - e->heard[i]),
+                    e->forced_out[i] ? ", did not answer" : "");
         if (p->in_flush[i] && !p->dissolve && !is_leaver(e, e->view.members[i].id))
             p->members[p->n_members++] = e->view.members[i];
     }
@@ -610,8 +669,9 @@ static void start_proposal(mwi_gengine *e)
     for (size_t i = 0; !p->dissolve && i < e->n_joiners; i++)
         if (p->n_members < MW_GROUP_MAX_MEMBERS)
             p->members[p->n_members++] = e->joiners[i];
-    mwi_log(MW_LOG_INFO, SUBSYS, "%s: proposing view %u (attempt %u) of %zu members",
-            e->conf.name, pid.counter, pid.attempt, p->n_members);
+    mwi_log(MW_LOG_INFO, SUBSYS, "%s: proposing view %u.%llx (attempt %u) of %zu members",
+            e->conf.name, pid.counter, (unsigned long long)pid.proposer, pid.attempt,
+            p->n_members);
     /* We follow our own proposal like everybody else. */
     accept_proposal(e, pid);
     mwi_gvector(e, p->cut);
@@ -642,6 +702,7 @@ static void drop_joiner(mwi_gengine *e, uint64_t id)
         if (e->joiners[i].id == id) {
             e->joiners[i] = e->joiners[e->n_joiners - 1];
             e->joiner_heard[i] = e->joiner_heard[e->n_joiners - 1];
+            e->joiner_counter[i] = e->joiner_counter[e->n_joiners - 1];
             e->n_joiners--;
             return;
         }
@@ -689,6 +750,8 @@ static void install(mwi_gengine *e)
 static void proposer_periodic(mwi_gengine *e)
 {
     mwi_gprop *p = &e->prop;
+    if (p->restart)
+        start_proposal(e);
     for (size_t i = 0; i < e->view.n; i++) {
         if (p->in_flush[i] && mwi_gsuspected(e, (int)i)) {
             mwi_log(MW_LOG_INFO, SUBSYS, "%s: suspects %s during view change %u", e->conf.name,
@@ -812,10 +875,13 @@ void mwi_gview_heartbeat(mwi_gengine *e, const mwi_gmsg *m, int idx)
     if (m->flags & MWI_GF_LEAVING)
         return;
     if (e->state == MWI_GS_JOINING) {
-        /* A group exists: ask its leader, the lowest one heard lately. */
+        /* A group exists: ask its leader, the lowest one heard lately. A group whose
+         * leader is us counts us in already (we missed its INSTALL): we ask one of its
+         * members, which resends it. */
+        uint64_t leader = m->u.hb.leader == e->conf.id ? m->sender : m->u.hb.leader;
         bool stale = e->now > e->join_heard + e->conf.fail_ms;
-        if (!e->join_target || stale || m->u.hb.leader <= e->join_target) {
-            e->join_target = m->u.hb.leader;
+        if (!e->join_target || stale || leader <= e->join_target) {
+            e->join_target = leader;
             e->join_heard = e->now;
         }
         return;
@@ -844,6 +910,9 @@ void mwi_gview_heartbeat(mwi_gengine *e, const mwi_gmsg *m, int idx)
      * group whose leader has the higher id dissolves and its members join the other, so
      * the groups end up as one led by the lowest id. */
     if (e->state == MWI_GS_NORMAL && acting_leader(e) && m->u.hb.leader < e->conf.id) {
+        mwi_log(MW_LOG_INFO, SUBSYS, "%s: hears view %u.%llx led by %llx from %llx: merging",
+                e->conf.name, m->view.counter, (unsigned long long)m->view.proposer,
+                (unsigned long long)m->u.hb.leader, (unsigned long long)m->sender);
         if (e->view.n == 1)
             to_joining(e, m->u.hb.leader);
         else
@@ -857,8 +926,12 @@ void mwi_gview_periodic(mwi_gengine *e)
         if (e->now >= e->next_join)
             send_join(e);
         bool heard = e->join_target && e->now <= e->join_heard + e->conf.fail_ms;
-        if (!heard && e->now >= e->join_started + e->conf.join_ms)
+        if (!heard && e->now >= e->join_started + e->conf.join_ms) {
+            mwi_log(MW_LOG_DEBUG, SUBSYS, "%s: founds a group (target %llx heard %llu ms ago)",
+                    e->conf.name, (unsigned long long)e->join_target,
+                    (unsigned long long)(e->now - e->join_heard));
             mwi_gview_found(e); /* nobody answered: we are the group */
+        }
         return;
     }
     if (!in_view_state(e))
@@ -874,6 +947,7 @@ void mwi_gview_periodic(mwi_gengine *e)
     for (size_t i = 0; i < e->n_joiners; i++) {
         if (e->now <= e->joiner_heard[i] + e->conf.fail_ms) {
             e->joiner_heard[k] = e->joiner_heard[i];
+            e->joiner_counter[k] = e->joiner_counter[i];
             e->joiners[k++] = e->joiners[i];
         }
     }

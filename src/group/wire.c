@@ -118,6 +118,7 @@ static int decode_body(mwi_gmsg *m, mw_reader *r)
     }
     case MWI_GT_JOIN:
         if ((rc = mw_read_u64be(r, &m->u.join.target)) ||
+            (rc = mw_read_u32be(r, &m->u.join.counter)) ||
             (rc = mw_read_u8(r, &m->u.join.order)) || (rc = mw_read_u8(r, &m->u.join.name_len)))
             return rc;
         if (m->u.join.name_len > MW_GROUP_MAX_NAME)

@@ -87,6 +87,7 @@ typedef struct mwi_gmsg {
         } nack;
         struct {
             uint64_t target;  /* the leader it wants to join; 0: any */
+            uint32_t counter; /* the counter of the last view it was in (0: none) */
             uint8_t order;    /* MW_GROUP_FIFO or MW_GROUP_TOTAL */
             uint8_t name_len; /* its name */
             const uint8_t *name;

@@ -123,7 +123,7 @@ MW_PID[kd]=$!
 unset MIDWAY_GROUP_FAULTS
 mw_wait_line ka $'^kd\tkd-50$' 20 || exit 1
 kill -KILL "${MW_PID[kd]}"
-mw_wait_exit kd
+mw_wait_exit kd 2>/dev/null
 mw_expect_eq "kill: kd died of SIGKILL" 137 $?
 for name in ka kb kc; do
     # The view without kd, then every survivor's 30 messages.

@@ -557,6 +557,19 @@ static void check_same_sequence(const world *w, int a, int b)
     }
 }
 
+/* View counters grow at every member, across merges too. */
+static void check_counters(const node *nd)
+{
+    uint32_t last = 0;
+    for (size_t k = 0; k < nd->nlog; k++) {
+        if (nd->log[k].type != MW_GROUP_VIEW)
+            continue;
+        if (nd->log[k].vid.counter <= last)
+            fail_msg("view counter %u after %u", nd->log[k].vid.counter, last);
+        last = nd->log[k].vid.counter;
+    }
+}
+
 static int count_views(const node *nd)
 {
     int c = 0;
@@ -589,6 +602,7 @@ static void exchange(int n, int order, uint64_t seed, int count)
             check_gseq(&w.nodes[i]);
             check_same_sequence(&w, 0, i);
         }
+        check_counters(&w.nodes[i]);
         /* Retransmission did the work: the network lost a fifth of everything. */
         assert_true(w.nodes[i].e->stats.nacks_sent > 0);
     }
@@ -696,6 +710,7 @@ static void kill_mid_stream(int n, int order, int victim_index, uint64_t seed)
         for (int s = 0; s < n; s++)
             assert_int_equal(check_fifo(&w, &w.nodes[i], s),
                              s == victim ? victim_delivered : count);
+        check_counters(&w.nodes[i]);
         if (order == MW_GROUP_TOTAL) {
             check_gseq(&w.nodes[i]);
             int first = victim == 0 ? 1 : 0;
@@ -915,6 +930,7 @@ static void test_partition_merge(void **state)
                 assert_int_equal(check_fifo(&w, &w.nodes[i], s), 40);
         }
         check_gseq(&w.nodes[i]);
+        check_counters(&w.nodes[i]);
     }
     check_view_synchrony(&w, true);
     const rec *v = last_view(&w.nodes[0]);

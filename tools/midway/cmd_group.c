@@ -14,12 +14,22 @@
 #define SEND_TIMEOUT_MS 30000 /* longest wait for room in the window, per message */
 #define MAX_SENDS 65536       /* --send options kept */
 #define FAULTS_ENV "MIDWAY_GROUP_FAULTS"
+#define LOG_ENV "MIDWAY_GROUP_LOG" /* "info" or "debug": the protocol's log on stderr */
 
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
 {
     stop_signal = sig;
+}
+
+/* MIDWAY_GROUP_LOG's logger: the protocol's messages on stderr, with the time in ms. */
+static void log_line(void *ctx, mw_log_level level, const char *subsystem, const char *message)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    (void)ctx;
+    fprintf(stderr, "%llu midway[%s] %s: %s\n", (unsigned long long)mw_now_ms(), subsystem,
+            names[level & 3], message);
 }
 
 /* Resolves GROUP:PORT and checks that it is a multicast group. */
@@ -142,6 +152,9 @@ static int run_join(const join_args *a)
         }
         opts.fault = &fault;
     }
+    const char *log = getenv(LOG_ENV);
+    if (log && (!strcmp(log, "info") || !strcmp(log, "debug")))
+        mw_log_set(log_line, NULL, !strcmp(log, "debug") ? MW_LOG_DEBUG : MW_LOG_INFO);
     mw_group *g = NULL;
     int e = mw_group_open(&g, &a->group, &opts);
     if (e) {
