@@ -128,42 +128,39 @@ static bool answers_to(const entry *e, uint32_t hash)
     return false;
 }
 
-/* Ends a call's hold on e (taken in dispatch). */
-static void release(mw_rmi_adapter *a, entry *e)
+/* ---- a call's hold on its object and arena ------------------------------------- */
+
+/* Takes a hold on object `number` (NULL: not exported) and a cached call arena (*ar,
+ * NULL when none is cached), under one lock: a call costs two lock round trips in all. */
+static entry *hold(mw_rmi_adapter *a, uint32_t number, mw_arena **ar)
 {
     uv_mutex_lock(&a->mu);
+    entry *e = find(a, number);
+    if (e) {
+        e->refs++;
+        *ar = a->narenas ? a->arenas[--a->narenas] : NULL;
+    }
+    uv_mutex_unlock(&a->mu);
+    return e;
+}
+
+/* Ends a call's hold on e and gives its arena back (reset; freed past the cache). */
+static void release(mw_rmi_adapter *a, entry *e, mw_arena *ar)
+{
+    if (ar)
+        mw_arena_reset(ar);
+    uv_mutex_lock(&a->mu);
+    if (ar && a->narenas < ARENA_CACHE) {
+        a->arenas[a->narenas++] = ar;
+        ar = NULL;
+    }
     bool last = --e->refs == 0 && e->gone && !e->waiting;
     if (e->waiting)
         uv_cond_broadcast(&a->cv);
     uv_mutex_unlock(&a->mu);
+    mw_arena_destroy(ar);
     if (last)
         free_entry(e);
-}
-
-/* ---- call arenas ------------------------------------------------------------------ */
-
-static mw_arena *arena_get(mw_rmi_adapter *a)
-{
-    mw_arena *ar = NULL;
-    uv_mutex_lock(&a->mu);
-    if (a->narenas)
-        ar = a->arenas[--a->narenas];
-    uv_mutex_unlock(&a->mu);
-    if (!ar && mw_arena_create(&ar, 0) != 0)
-        return NULL;
-    return ar;
-}
-
-static void arena_put(mw_rmi_adapter *a, mw_arena *ar)
-{
-    mw_arena_reset(ar);
-    uv_mutex_lock(&a->mu);
-    if (a->narenas < ARENA_CACHE) {
-        a->arenas[a->narenas++] = ar;
-        ar = NULL;
-    }
-    uv_mutex_unlock(&a->mu);
-    mw_arena_destroy(ar);
 }
 
 /* ---- dispatch --------------------------------------------------------------------- */
@@ -224,8 +221,10 @@ static int invoke(const entry *e, const mw_rmi_skel_entry *se, const mw_rr_reque
     return rc < 0 ? rc : MW_ESYS; /* servants return 0 or negative codes */
 }
 
-/* What a request for an exported object goes through before the servant runs. */
-static int serve(mw_rmi_adapter *a, const entry *e, const mw_rr_request *req, mw_buf *reply)
+/* What a request for an exported object goes through before the servant runs. *ar is
+ * the call's arena, created here if the cache had none. */
+static int serve(mw_rmi_adapter *a, const entry *e, const mw_rr_request *req, mw_buf *reply,
+                 mw_arena **ar)
 {
     /* The reference's interface must be the object's or one of its bases' (a proxy
      * narrowed to a base interface may call a derived object). */
@@ -242,28 +241,22 @@ static int serve(mw_rmi_adapter *a, const entry *e, const mw_rr_request *req, mw
     const mw_rmi_skel_entry *se = mw_rmi_skeleton_find(e->skel, req->operation);
     if (!se)
         return MW_EBADOP;
-    mw_arena *ar = arena_get(a);
-    if (!ar)
+    if (!*ar && mw_arena_create(ar, 0) != 0)
         return MW_ENOMEM;
-    int rc = invoke(e, se, req, order, ar, reply);
-    arena_put(a, ar);
-    return rc;
+    return invoke(e, se, req, order, *ar, reply);
 }
 
 static int dispatch(void *ctx, const mw_rr_request *req, mw_buf *reply)
 {
     mw_rmi_adapter *a = ctx;
-    uv_mutex_lock(&a->mu);
-    entry *e = find(a, req->object_number);
-    if (e)
-        e->refs++;
-    uv_mutex_unlock(&a->mu);
+    mw_arena *ar = NULL;
+    entry *e = hold(a, req->object_number, &ar);
     if (!e)
         return MW_ENOOBJECT;
-    int rc = serve(a, e, req, reply);
+    int rc = serve(a, e, req, reply, &ar);
     if (rc)
         reply->len = 0;
-    release(a, e);
+    release(a, e, ar);
     return rc;
 }
 

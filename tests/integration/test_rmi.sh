@@ -69,8 +69,10 @@ mw_check "... and says why" grep -Eq '^ERROR : .*(refused|timed out)' "$MW_TMP/n
 mw_start hello_dead 60 "$BIN/hello_server" --names "$NAMES" --bind 127.0.0.1
 mw_wait_text hello_dead "HelloServer ready and waiting ..." || exit 1
 # (the server itself, not the timeout wrapper mw_start put around it)
-pkill -KILL -P "${MW_PID[hello_dead]}"
-mw_wait_exit hello_dead 2>/dev/null
+{
+    pkill -KILL -P "${MW_PID[hello_dead]}"
+    mw_wait_exit hello_dead
+} 2>/dev/null
 start=$(date +%s)
 timeout 30 "$BIN/hello_client" --names "$NAMES" >"$MW_TMP/dead.out" 2>&1
 mw_expect_eq "hello_client calling a dead server exits with status 1" 1 "$?"
