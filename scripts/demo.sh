@@ -239,9 +239,48 @@ step_rr()
     expect 400 "$counter"
 }
 
+step_rmi()
+{
+    local mw=$BIN/midway exe
+    echo "== Remote method invocation: the seeds' Hello.idl and HelloClient.java. A naming"
+    echo "   service starts; hello_server exports a Hello object and binds it as \"Hello\";"
+    echo "   hello_client resolves it, calls sayHello, then shutdown (oneway)"
+    for exe in midway hello_server hello_client; do
+        if [ ! -x "$BIN/$exe" ]; then
+            say "FAILED: $BIN/$exe is missing; build first (make)"
+            return 1
+        fi
+    done
+    start names 60 "$mw" names --port 0 --bind 127.0.0.1
+    local port
+    port=$(port_of names) || return 1
+    local names=127.0.0.1:$port
+    say "the naming service is $(head -n 1 "$(out names)")"
+    start hello 60 "$BIN/hello_server" --names "$names" --bind 127.0.0.1
+    wait_line hello '^HelloServer ready and waiting' || return 1
+    say "hello_server prints:"
+    sed 's/^/    | /' "$(out hello)"
+    run names_list "$mw" names list --names "$names" || return 1
+    say "the naming service holds: $(paste -sd, "$(out names_list)")"
+    run hello_client "$BIN/hello_client" --names "$names" || return 1
+    say "hello_client prints:"
+    sed 's/^/    | /' "$(out hello_client)"
+    finish hello || return 1
+    say "after shutdown, hello_server takes its name back and exits:"
+    sed -n '$p' "$(out hello)" | sed 's/^/    | /'
+    kill -TERM "${PID[names]}"
+    finish names || return 1
+    say "the naming service saw, one line per call:"
+    sed -n '2,$p' "$(out names)" | sed 's/^/    | /'
+    local ref
+    ref=$(sed -nE 's/^bound "Hello" to (mwref:.*)$/\1/p' "$(out hello)")
+    expect "Obtained a handle on server object: $ref
+Hello world !!" "$(cat "$(out hello_client)")"
+}
+
 # --- Run --------------------------------------------------------------------------------
 
-STEPS=(step_udp step_tcp step_multicast step_rr)
+STEPS=(step_udp step_tcp step_multicast step_rr step_rmi)
 
 for exe in udp_client udp_server tcp_client tcp_server multicast_peer; do
     if [ ! -x "$BIN/$exe" ]; then
