@@ -28,8 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const mw_type *showcase = mw_builtin_type("Showcase");
     if (!showcase)
         return 0;
-    const mw_rmi_operation op = {.name = "exchange", .id = 1, .in = showcase, .out = showcase,
-                                 .raises = raises, .raises_count = 2};
+    const mw_rmi_operation op = {.name = "exchange",
+                                 .id = 1,
+                                 .in = showcase,
+                                 .out = showcase,
+                                 .raises = raises,
+                                 .raises_count = 2};
     bool reply = data[0] & 1;
     data++;
     size--;

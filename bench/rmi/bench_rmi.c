@@ -41,13 +41,14 @@
 #define MWB_BUILD_TYPE ""
 #endif
 
-#define RUNS_DEFAULT 21    /* runs per case; the median of an odd count is a run */
-#define MIN_MS_DEFAULT 50  /* each run lasts at least this long once calibrated: short
-                              runs, many of them, so that an rmi run and its rr run are
-                              measured close together even on a busy machine */
+#define RUNS_DEFAULT 21 /* runs per case; the median of an odd count is a run */
+#define MIN_MS_DEFAULT                                                                         \
+    50 /* each run lasts at least this long once calibrated: short                             \
+          runs, many of them, so that an rmi run and its rr run are                            \
+          measured close together even on a busy machine */
 #define MAX_RUNS 99
-#define WORKERS 2          /* server worker threads, both sides */
-#define TARGET_PCT 5.0     /* the target for what the proxy adds */
+#define WORKERS 2      /* server worker threads, both sides */
+#define TARGET_PCT 5.0 /* the target for what the proxy adds */
 
 #define OP_NULL 1 /* the hand-written server's operations */
 #define OP_ECHO 2
@@ -99,10 +100,10 @@ static const Bench_servant bench_servant = {.ping = bench_ping, .echo = bench_ec
 
 typedef struct servers {
     int transport;
-    mw_rr_server *rr;       /* the hand-written side */
-    mw_rmi_adapter *rmi;    /* the generated side */
+    mw_rr_server *rr;    /* the hand-written side */
+    mw_rmi_adapter *rmi; /* the generated side */
     mw_addr rr_addr;
-    mw_objref ref;          /* the Bench object */
+    mw_objref ref; /* the Bench object */
     mw_arena *ref_arena;
 } servers;
 
@@ -147,14 +148,14 @@ typedef struct bcase {
     const char *name;  /* "udp.person.rmi" */
     const char *label; /* what the table shows */
     int transport;
-    bool person;       /* the Person echo (else null) */
-    bool rmi;          /* through the generated proxy (else hand-written rr) */
+    bool person; /* the Person echo (else null) */
+    bool rmi;    /* through the generated proxy (else hand-written rr) */
     /* state */
     mw_rr_client *client;
     mw_rmi_proxy *proxy;
     mw_arena *arena;
     mw_buf req, rep;
-    uint64_t iters;    /* calls per run, from calibration */
+    uint64_t iters;       /* calls per run, from calibration */
     double ns[MAX_RUNS];  /* wall-clock ns per call, per run */
     double cpu[MAX_RUNS]; /* CPU ns per call (client and server threads), per run */
     double median, min, max;
@@ -164,14 +165,46 @@ typedef struct bcase {
 } bcase;
 
 static bcase cases[] = {
-    {.name = "udp.null.rr", .label = "UDP null, hand-written rr call", .transport = MW_RR_UDP, .person = false, .rmi = false},
-    {.name = "udp.null.rmi", .label = "UDP null, generated proxy (Bench::ping)", .transport = MW_RR_UDP, .person = false, .rmi = true},
-    {.name = "udp.person.rr", .label = "UDP Person echo, hand-written rr + CDR", .transport = MW_RR_UDP, .person = true, .rmi = false},
-    {.name = "udp.person.rmi", .label = "UDP Person echo, generated proxy", .transport = MW_RR_UDP, .person = true, .rmi = true},
-    {.name = "tcp.null.rr", .label = "TCP null, hand-written rr call", .transport = MW_RR_TCP, .person = false, .rmi = false},
-    {.name = "tcp.null.rmi", .label = "TCP null, generated proxy (Bench::ping)", .transport = MW_RR_TCP, .person = false, .rmi = true},
-    {.name = "tcp.person.rr", .label = "TCP Person echo, hand-written rr + CDR", .transport = MW_RR_TCP, .person = true, .rmi = false},
-    {.name = "tcp.person.rmi", .label = "TCP Person echo, generated proxy", .transport = MW_RR_TCP, .person = true, .rmi = true},
+    {.name = "udp.null.rr",
+     .label = "UDP null, hand-written rr call",
+     .transport = MW_RR_UDP,
+     .person = false,
+     .rmi = false},
+    {.name = "udp.null.rmi",
+     .label = "UDP null, generated proxy (Bench::ping)",
+     .transport = MW_RR_UDP,
+     .person = false,
+     .rmi = true},
+    {.name = "udp.person.rr",
+     .label = "UDP Person echo, hand-written rr + CDR",
+     .transport = MW_RR_UDP,
+     .person = true,
+     .rmi = false},
+    {.name = "udp.person.rmi",
+     .label = "UDP Person echo, generated proxy",
+     .transport = MW_RR_UDP,
+     .person = true,
+     .rmi = true},
+    {.name = "tcp.null.rr",
+     .label = "TCP null, hand-written rr call",
+     .transport = MW_RR_TCP,
+     .person = false,
+     .rmi = false},
+    {.name = "tcp.null.rmi",
+     .label = "TCP null, generated proxy (Bench::ping)",
+     .transport = MW_RR_TCP,
+     .person = false,
+     .rmi = true},
+    {.name = "tcp.person.rr",
+     .label = "TCP Person echo, hand-written rr + CDR",
+     .transport = MW_RR_TCP,
+     .person = true,
+     .rmi = false},
+    {.name = "tcp.person.rmi",
+     .label = "TCP Person echo, generated proxy",
+     .transport = MW_RR_TCP,
+     .person = true,
+     .rmi = true},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
@@ -190,10 +223,12 @@ static int call_once(bcase *c)
         return mw_rr_do_operation(c->client, NULL, OP_NULL, NULL, 0, NULL, NULL);
     mw_buf_reset(&c->req);
     int rc = mw_cdr_encode(&mw_t_person, &person, &c->req, NULL, NULL);
-    rc = rc ? rc : mw_rr_do_operation(c->client, NULL, OP_ECHO, c->req.data, c->req.len,
-                                      &c->rep, NULL);
+    rc = rc ? rc
+            : mw_rr_do_operation(c->client, NULL, OP_ECHO, c->req.data, c->req.len, &c->rep,
+                                 NULL);
     mw_person r;
-    rc = rc ? rc : mw_cdr_decode(&mw_t_person, c->rep.data, c->rep.len, &r, c->arena, NULL, NULL);
+    rc = rc ? rc
+            : mw_cdr_decode(&mw_t_person, c->rep.data, c->rep.len, &r, c->arena, NULL, NULL);
     return rc ? rc : r.year == 1934 ? 0 : MW_EPROTO;
 }
 
@@ -308,14 +343,15 @@ static void print_machine(int runs, unsigned min_ms)
     }
     printf("machine: %s, %ld CPUs online, load average %.2f %.2f %.2f\n", model,
            sysconf(_SC_NPROCESSORS_ONLN), load[0], load[1], load[2]);
-    printf("build: %s%s; %d runs per case, each a loop of at least %u ms; median (min .. max)\n",
-           MWB_BUILD_TYPE[0] ? MWB_BUILD_TYPE : "no CMAKE_BUILD_TYPE",
+    printf(
+        "build: %s%s; %d runs per case, each a loop of at least %u ms; median (min .. max)\n",
+        MWB_BUILD_TYPE[0] ? MWB_BUILD_TYPE : "no CMAKE_BUILD_TYPE",
 #ifdef __OPTIMIZE__
-           "",
+        "",
 #else
-           " (WARNING: built without optimisation; use make bench)",
+        " (WARNING: built without optimisation; use make bench)",
 #endif
-           runs, min_ms);
+        runs, min_ms);
     printf("server: one loop, %d workers, in this process; one client, calls back to back\n",
            WORKERS);
 }
@@ -332,8 +368,9 @@ static void overhead(const double *rmi, const double *rr, int runs, double *med,
 
 static void print_tables(int runs)
 {
-    printf("\nCalls over loopback: wall-clock microseconds per call, median (min .. max) of the\n"
-           "runs; CPU microseconds per call (client and server threads together), median\n");
+    printf(
+        "\nCalls over loopback: wall-clock microseconds per call, median (min .. max) of the\n"
+        "runs; CPU microseconds per call (client and server threads together), median\n");
     printf("  %-44s %9s %21s %8s\n", "", "wall", "(min .. max)", "CPU");
     for (size_t i = 0; i < N_CASES; i++) {
         const bcase *c = &cases[i];
@@ -343,11 +380,11 @@ static void print_tables(int runs)
                c->min / 1000, c->max / 1000, c->cpu_median / 1000,
                c->errors ? "  WRONG REPLIES" : "");
     }
-    printf("\nWhat the generated proxy and the adapter add to the hand-written call: the\n"
-           "median of the per-run rmi / rr - 1 (min .. max); target: under %.0f%% of the call\n",
-           TARGET_PCT);
-    printf("  %-12s %10s %21s %10s %21s\n", "", "wall", "(min .. max)", "CPU",
-           "(min .. max)");
+    printf(
+        "\nWhat the generated proxy and the adapter add to the hand-written call: the\n"
+        "median of the per-run rmi / rr - 1 (min .. max); target: under %.0f%% of the call\n",
+        TARGET_PCT);
+    printf("  %-12s %10s %21s %10s %21s\n", "", "wall", "(min .. max)", "CPU", "(min .. max)");
     for (size_t i = 0; i < N_CASES; i++) {
         const bcase *rmi = &cases[i];
         if (!rmi->rmi || !rmi->selected)
@@ -361,8 +398,9 @@ static void print_tables(int runs)
         double w, wlo, whi, c, clo, chi;
         overhead(rmi->ns, rr->ns, runs, &w, &wlo, &whi);
         overhead(rmi->cpu, rr->cpu, runs, &c, &clo, &chi);
-        printf("  %-12s %+9.1f%%   (%+7.1f%% .. %+7.1f%%) %+9.1f%%   (%+7.1f%% .. %+7.1f%%)  %s\n",
-               base, w, wlo, whi, c, clo, chi, w < TARGET_PCT ? "meets" : "OVER");
+        printf(
+            "  %-12s %+9.1f%%   (%+7.1f%% .. %+7.1f%%) %+9.1f%%   (%+7.1f%% .. %+7.1f%%)  %s\n",
+            base, w, wlo, whi, c, clo, chi, w < TARGET_PCT ? "meets" : "OVER");
     }
     printf("  (a busy machine shows in the min .. max; the CPU measure is the steadier one)\n");
 }
@@ -436,7 +474,8 @@ int main(int argc, char **argv)
         servers_stop(&udp);
         servers_stop(&tcp);
         if (rc || c->errors)
-            fprintf(stderr, "bench_rmi: %s: %s\n", c->name, rc ? mw_strerror(rc) : "wrong replies");
+            fprintf(stderr, "bench_rmi: %s: %s\n", c->name,
+                    rc ? mw_strerror(rc) : "wrong replies");
         return rc || c->errors;
     }
     for (size_t i = 0; i < N_CASES; i++) {

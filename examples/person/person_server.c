@@ -217,8 +217,8 @@ int main(int argc, char **argv)
     mw_buf_init(&text);
     rc = mw_arena_create(&arena, 0);
     rc = rc ? rc
-            : mw_rmi_adapter_export(s.adapter, &PersonService_skeleton, &person_servant, &s,
-                                    0, &ref, arena);
+            : mw_rmi_adapter_export(s.adapter, &PersonService_skeleton, &person_servant, &s, 0,
+                                    &ref, arena);
     rc = rc ? rc : mw_rmi_adapter_start(s.adapter);
     rc = rc ? rc : mw_rmi_adapter_addr(s.adapter, &bound);
     rc = rc ? rc : mw_objref_format(&ref, &text);

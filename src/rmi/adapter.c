@@ -32,10 +32,10 @@ typedef struct entry {
     void *self;                  /* its functions' first argument */
     uint32_t *hashes;            /* interface hashes it answers to: its own and its bases' */
     uint32_t nhashes;
-    uint32_t refs;               /* under mu: the table's reference + calls executing */
-    bool gone;                   /* under mu: unexported */
-    bool waiting;                /* under mu: an unexport waits for the calls to end and
-                                    frees the entry itself */
+    uint32_t refs; /* under mu: the table's reference + calls executing */
+    bool gone;     /* under mu: unexported */
+    bool waiting;  /* under mu: an unexport waits for the calls to end and
+                      frees the entry itself */
 } entry;
 
 typedef struct cleanup {
@@ -45,18 +45,18 @@ typedef struct cleanup {
 } cleanup;
 
 struct mw_rmi_adapter {
-    mw_rr_server *rr;       /* the request-reply server underneath */
-    mw_addr advertise;      /* the address put in references */
-    uint64_t created_ms;    /* this process's creation time, as references carry it */
-    uv_mutex_t mu;          /* guards everything below */
-    uv_cond_t cv;           /* calls ending (for unexport), stop */
-    entry **objs;           /* sorted by number */
+    mw_rr_server *rr;    /* the request-reply server underneath */
+    mw_addr advertise;   /* the address put in references */
+    uint64_t created_ms; /* this process's creation time, as references carry it */
+    uv_mutex_t mu;       /* guards everything below */
+    uv_cond_t cv;        /* calls ending (for unexport), stop */
+    entry **objs;        /* sorted by number */
     size_t nobjs, cap;
-    uint32_t next_number;   /* the next automatic number to try */
-    bool stopped;           /* mw_rmi_adapter_stop was called */
+    uint32_t next_number;          /* the next automatic number to try */
+    bool stopped;                  /* mw_rmi_adapter_stop was called */
     mw_arena *arenas[ARENA_CACHE]; /* reset call arenas */
     size_t narenas;
-    cleanup *cleanups;      /* run by destroy */
+    cleanup *cleanups; /* run by destroy */
 };
 
 /* The object whose call this thread is executing (NULL: none), for unexport. */
@@ -201,8 +201,8 @@ static int invoke(const entry *e, const mw_rmi_skel_entry *se, const mw_rr_reque
     if (rc == 0) {
         rc = mwi_rmi_reply_encode_ok(reply, op, out);
         if (rc && rc != MW_ENOMEM) {
-            mwi_log(MW_LOG_WARN, "rmi", "%s: the servant's results do not encode: %s",
-                    op->name, mw_strerror(rc));
+            mwi_log(MW_LOG_WARN, "rmi", "%s: the servant's results do not encode: %s", op->name,
+                    mw_strerror(rc));
             rc = MW_EPROTO;
         }
         return rc;

@@ -18,10 +18,10 @@
 #include "rmi/rmi_impl.h"
 
 typedef struct naming {
-    uv_mutex_t mu;    /* guards the bindings and the store */
-    mwi_binding *b;   /* sorted by name (strcmp) */
+    uv_mutex_t mu;  /* guards the bindings and the store */
+    mwi_binding *b; /* sorted by name (strcmp) */
     size_t n, cap;
-    char *path;       /* the store; NULL: none */
+    char *path; /* the store; NULL: none */
 } naming;
 
 /* ---- the bindings ----------------------------------------------------------------- */
@@ -325,9 +325,10 @@ int mw_rmi_names_locate(mw_objref *out, const char *names, mw_arena *arena)
     if (!copy)
         return MW_ENOMEM;
     /* A bootstrap reference: creation time 0 matches whichever process serves there. */
-    *out = (mw_objref){
-        .address = addr, .created_ms = 0, .object_number = MW_RMI_NAMING_OBJECT,
-        .interface = copy};
+    *out = (mw_objref){.address = addr,
+                       .created_ms = 0,
+                       .object_number = MW_RMI_NAMING_OBJECT,
+                       .interface = copy};
     return 0;
 }
 
@@ -340,7 +341,10 @@ static int open_names(const char *names, mw_rmi_proxy **p, mw_arena *arena)
 }
 
 /* resolve and unbind raise only NotFound: the conveniences report it as MW_ENOENT. */
-static int plain_code(int rc) { return rc == MW_RMI_EUSER ? MW_ENOENT : rc; }
+static int plain_code(int rc)
+{
+    return rc == MW_RMI_EUSER ? MW_ENOENT : rc;
+}
 
 int mw_rmi_bind(const char *names, const char *name, const mw_objref *ref, bool rebind)
 {

@@ -56,7 +56,10 @@ void mwi_bindings_free(mwi_binding *b, size_t n)
 }
 
 /* libuv's synchronous calls return -errno on Unix. */
-static int uv_code(int rc) { return rc < 0 ? mw_error_from_errno(-rc) : 0; }
+static int uv_code(int rc)
+{
+    return rc < 0 ? mw_error_from_errno(-rc) : 0;
+}
 
 /* ---- reading ---------------------------------------------------------------------- */
 
@@ -274,8 +277,7 @@ static int fsync_dir(const char *path)
         dir[n] = 0;
     }
     uv_fs_t r;
-    int fd = uv_fs_open(NULL, &r, dir ? dir : ".", UV_FS_O_RDONLY | UV_FS_O_DIRECTORY, 0,
-                        NULL);
+    int fd = uv_fs_open(NULL, &r, dir ? dir : ".", UV_FS_O_RDONLY | UV_FS_O_DIRECTORY, 0, NULL);
     uv_fs_req_cleanup(&r);
     free(dir);
     if (fd < 0)

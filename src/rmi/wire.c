@@ -63,8 +63,8 @@ static int order_of(uint8_t octet, int *order)
 static uint32_t load_u32(const uint8_t *p, int order)
 {
     return order == MW_ORDER_BIG ? mw_load_u32be(p)
-                                 : (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-                                       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+                                 : (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                                       (uint32_t)p[3] << 24;
 }
 
 static uint64_t load_u64(const uint8_t *p, int order)

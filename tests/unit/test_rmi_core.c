@@ -82,8 +82,8 @@ static int acc_echo(void *self, const char *s, int32_t *n, double *d, char **res
     return *result ? 0 : MW_ENOMEM;
 }
 
-static int acc_older(void *self, const RmiTest_Person *p, int16_t years,
-                     RmiTest_Person *result, mw_rmi_env *env)
+static int acc_older(void *self, const RmiTest_Person *p, int16_t years, RmiTest_Person *result,
+                     mw_rmi_env *env)
 {
     (void)self;
     (void)env;
@@ -198,8 +198,7 @@ static void start_adapter(fixture *f, int transport)
     assert_int_equal(mw_arena_create(&f->arena, 0), 0);
     f->acc.adapter = f->adapter;
     assert_int_equal(mw_rmi_adapter_export(f->adapter, &RmiTest_Account_skeleton,
-                                           &account_servant, &f->acc, 0, &f->acc.ref,
-                                           f->arena),
+                                           &account_servant, &f->acc, 0, &f->acc.ref, f->arena),
                      0);
     assert_int_equal(mw_rmi_adapter_start(f->adapter), 0);
 }
@@ -372,8 +371,7 @@ static void system_exceptions(void **state)
 
     /* the right interface but an operation it does not have */
     p = open_proxy(&f, &f.acc.ref, 0);
-    assert_int_equal(mw_rmi_invoke(p, &RmiTest_Unrelated_nothing_op, NULL, NULL, a),
-                     MW_EBADOP);
+    assert_int_equal(mw_rmi_invoke(p, &RmiTest_Unrelated_nothing_op, NULL, NULL, a), MW_EBADOP);
     assert_int_equal(mw_rmi_invoke(p, &RmiTest_Savings_rate_op, NULL, &(double){0}, a),
                      MW_EBADOP);
     /* a bootstrap reference (creation time 0) matches any incarnation */
@@ -612,7 +610,9 @@ static int capture(void *ctx, const mw_rr_request *req, mw_buf *reply)
     }
     mw_buf_reset(&captured);
     /* answer as an adapter would: little-endian NO_EXCEPTION, the string "hi" */
+    /* clang-format off */
     static const uint8_t answer[] = {1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 'h', 'i', 0};
+    /* clang-format on */
     if (mw_buf_append(&captured, req->args, req->args_len))
         return MW_ENOMEM;
     return mw_buf_append(reply, answer, sizeof answer);
@@ -627,8 +627,8 @@ static void wire_format(void **state)
     assert_int_equal(mw_rr_server_create(&s, &local, NULL), 0);
     assert_int_equal(mw_rr_server_handle_any(s, capture, NULL, 0), 0);
     assert_int_equal(mw_rr_server_start(s), 0);
-    mw_objref ref = {.created_ms = 0x0102030405060708u, .object_number = 9,
-                     .interface = account_name};
+    mw_objref ref = {
+        .created_ms = 0x0102030405060708u, .object_number = 9, .interface = account_name};
     assert_int_equal(mw_rr_server_addr(s, &ref.address), 0);
     mw_rmi_proxy *p;
     assert_int_equal(mw_rmi_proxy_open(&p, &ref, NULL), 0);
@@ -640,12 +640,14 @@ static void wire_format(void **state)
     double d = 1;
     char *r = NULL;
     assert_int_equal(RmiTest_Account_echo(p, "abc", &n, &d, &r, a), MW_EPROTO);
+    /* clang-format off */
     static const uint8_t req[] = {
         1, 0, 0, 0, 0, 0, 0, 0,             /* byte order: little; 7 zero bytes */
         8, 7, 6, 5, 4, 3, 2, 1,             /* created_ms */
         4, 0, 0, 0, 'a', 'b', 'c', 0,       /* s: length with the NUL, the bytes */
         7, 0, 0, 0,                         /* n */
     };
+    /* clang-format on */
     assert_int_equal(captured.len, sizeof req);
     assert_memory_equal(captured.data, req, sizeof req);
     /* the capture answered a string but echo's out struct also holds n and d: the reply
@@ -653,8 +655,10 @@ static void wire_format(void **state)
 
     /* a oneway request: note("") has no reply */
     assert_int_equal(RmiTest_Account_note(p, "", a), 0);
+    /* clang-format off */
     static const uint8_t note_req[] = {1, 0, 0, 0, 0, 0, 0, 0, 8, 7, 6, 5,
                                        4, 3, 2, 1, 1, 0, 0, 0, 0};
+    /* clang-format on */
     uint64_t deadline = mw_now_ms() + WAIT_MS;
     while (!atomic_load(&note_seen) && mw_now_ms() < deadline)
         mw_sleep_ms(2);
@@ -683,51 +687,59 @@ static void raw_bodies(void **state)
     uint32_t bal_op = RmiTest_Account_balance_op.id, dep_op = RmiTest_Account_deposit_op.id;
 
     /* big-endian request for balance(): created_ms 0 */
+    /* clang-format off */
     static const uint8_t be[16] = {0};
+    /* clang-format on */
     assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, bal_op, be, 16, &rep, NULL), 0);
+    /* clang-format off */
     static const uint8_t host_reply[] = {1, 0, 0, 0, 0, 0, 0, 0, /* little, NO_EXCEPTION */
                                          0x0D, 0x0C, 0x0B, 0x0A, 0, 0, 0, 0};
+    /* clang-format on */
     assert_int_equal(rep.len, sizeof host_reply);
     assert_memory_equal(rep.data, host_reply, sizeof host_reply);
 
     /* big-endian deposit(0x100): the server decodes the other byte order */
+    /* clang-format off */
     static const uint8_t dep[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                   0, 0, 0, 0, 0, 0, 1, 0};
-    assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, dep_op, dep, sizeof dep, &rep, NULL),
-                     0);
+    /* clang-format on */
+    assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, dep_op, dep, sizeof dep, &rep, NULL), 0);
     assert_int_equal(rep.len, 8); /* a void operation: the header alone */
     assert_int_equal(atomic_load(&f.acc.balance), 0x0A0B0D0D);
 
     /* malformed: too short, bad byte order, trailing bytes, truncated argument */
-    assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, bal_op, be, 15, &rep, NULL),
-                     MW_EPROTO);
+    assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, bal_op, be, 15, &rep, NULL), MW_EPROTO);
     uint8_t bad[16] = {2};
-    assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, bal_op, bad, 16, &rep, NULL),
-                     MW_EPROTO);
+    assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, bal_op, bad, 16, &rep, NULL), MW_EPROTO);
     assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, bal_op, dep, sizeof dep, &rep, NULL),
                      MW_EPROTO);
-    assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, dep_op, dep, 20, &rep, NULL),
-                     MW_EPROTO);
+    assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, dep_op, dep, 20, &rep, NULL), MW_EPROTO);
     /* no reference: object 0, which no one exports */
     assert_int_equal(mw_rr_do_operation(c, NULL, bal_op, be, 16, &rep, NULL), MW_ENOOBJECT);
 
     /* a user exception's reply: status 1, the id, the members aligned from the start */
     atomic_store(&f.acc.balance, 3);
+    /* clang-format off */
     static const uint8_t wd[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                  9, 0, 0, 0, 0, 0, 0, 0};
+    /* clang-format on */
     assert_int_equal(mw_rr_do_operation(c, &f.acc.ref, RmiTest_Account_withdraw_op.id, wd,
                                         sizeof wd, &rep, NULL),
                      0);
     const char *id = RmiTest_Overdrawn_exception.repo_id; /* "IDL:RmiTest/Overdrawn:1.0" */
-    size_t idl = strlen(id) + 1;                           /* 26 with the NUL */
+    size_t idl = strlen(id) + 1;                          /* 26 with the NUL */
     assert_int_equal(idl, 26);
     assert_true(rep.len >= 12 + idl + 2 + 8 + 4 + 6);
+    /* clang-format off */
     static const uint8_t head[] = {1, 0, 0, 0, 1, 0, 0, 0, 26, 0, 0, 0};
+    /* clang-format on */
     assert_memory_equal(rep.data, head, 12);
     assert_memory_equal(rep.data + 12, id, idl);
     /* 12 + 26 = 38: the unsigned long long balance is aligned to 40 */
+    /* clang-format off */
     static const uint8_t members[] = {0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0,
                                       'S', 'm', 'i', 't', 'h', 0};
+    /* clang-format on */
     assert_int_equal(rep.len, 38 + sizeof members);
     assert_memory_equal(rep.data + 38, members, sizeof members);
 
@@ -812,18 +824,12 @@ static void rr_catch_all(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rr_catch_all),
-        cmocka_unit_test(calls_udp),
-        cmocka_unit_test(calls_tcp),
-        cmocka_unit_test(user_exceptions),
-        cmocka_unit_test(system_exceptions),
-        cmocka_unit_test(dead_server),
-        cmocka_unit_test(oneway_calls),
-        cmocka_unit_test(inheritance),
-        cmocka_unit_test(export_numbers),
-        cmocka_unit_test(many_clients),
-        cmocka_unit_test(wire_format),
-        cmocka_unit_test(raw_bodies),
+        cmocka_unit_test(rr_catch_all),      cmocka_unit_test(calls_udp),
+        cmocka_unit_test(calls_tcp),         cmocka_unit_test(user_exceptions),
+        cmocka_unit_test(system_exceptions), cmocka_unit_test(dead_server),
+        cmocka_unit_test(oneway_calls),      cmocka_unit_test(inheritance),
+        cmocka_unit_test(export_numbers),    cmocka_unit_test(many_clients),
+        cmocka_unit_test(wire_format),       cmocka_unit_test(raw_bodies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

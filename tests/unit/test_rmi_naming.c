@@ -56,8 +56,8 @@ static int start_server(server *s, const char *store)
 /* A reference to some object elsewhere (what servers bind). */
 static mw_objref some_ref(uint16_t port, uint32_t number)
 {
-    mw_objref r = {.created_ms = 1732190000123u, .object_number = number,
-                   .interface = hello_iface};
+    mw_objref r = {
+        .created_ms = 1732190000123u, .object_number = number, .interface = hello_iface};
     assert_int_equal(mw_addr_parse(&r.address, "127.0.0.1:1", 0), 0);
     r.address.port = port;
     return r;
@@ -343,9 +343,9 @@ static void corrupt_stores(void **state)
  * client was told had succeeded (and at most the one being made when it died). */
 typedef struct burst {
     const char *names;
-    atomic_int acked;  /* binds that succeeded */
+    atomic_int acked; /* binds that succeeded */
     atomic_bool stop;
-    int rounds_base;   /* names of this round start here */
+    int rounds_base; /* names of this round start here */
 } burst;
 
 static void binder(void *arg)

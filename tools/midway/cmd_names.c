@@ -277,8 +277,9 @@ static int names_bind(const cli_verb *v, int argc, char **argv)
     size_t bad = 0;
     if (mw_objref_parse(&ref, text, arena, &bad) != 0) {
         mw_arena_destroy(arena);
-        return cli_usage_error(v, "'%s' is not an object reference (at character %zu; "
-                                  "expected mwref:HOST:PORT/TIME/NUMBER/INTERFACE)",
+        return cli_usage_error(v,
+                               "'%s' is not an object reference (at character %zu; "
+                               "expected mwref:HOST:PORT/TIME/NUMBER/INTERFACE)",
                                text, bad + 1);
     }
     e = mw_rmi_bind(server, name, &ref, rebind);
@@ -305,7 +306,7 @@ static int names_unbind(const cli_verb *v, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-#define NAMES_OPTION_HELP                                                                     \
+#define NAMES_OPTION_HELP                                                                      \
     "  --names HOST:PORT the naming server (default: $MIDWAY_NAMES, else\n"                    \
     "                    127.0.0.1:7900)\n"
 
