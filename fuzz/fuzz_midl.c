@@ -23,6 +23,7 @@
 #include "../tools/midl/gen_types.c"
 #include "../tools/midl/lexer.c"
 #include "../tools/midl/parser.c"
+#include "../tools/midl/pragma.c"
 #include "../tools/midl/preproc.c"
 #include "../tools/midl/resolve.c"
 
@@ -31,7 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static jmp_buf fatal_jump;
 
 /* Too many errors, or out of memory: end this input. */
-static void fatal(void) { longjmp(fatal_jump, 1); }
+static void fatal(void)
+{
+    longjmp(fatal_jump, 1);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

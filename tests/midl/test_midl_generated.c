@@ -33,21 +33,50 @@
 
 /* Every named descriptor of the four files. */
 static const mw_type *const all_types[] = {
-    &Person_type, &People_type, &UnknownPerson_type, &PersonService_echo_in_type,
-    &PersonService_update_out_type, &HelloApp_Hello_sayHello_out_type, &Common_Color_type,
-    &Common_Point_type, &Common_Path_type, &Everything_Count_type, &Everything_Count2_type,
-    &Everything_Celsius_type, &Everything_LongSeq_type, &Everything_Tags_type,
-    &Everything_LongSeqSeq_type, &Everything_Grid_type, &Everything_Name_type,
-    &Everything_ColorAlias_type, &Everything_Pair_type, &Everything_Triple_type,
-    &Everything_Shape_type, &Everything_Basics_type, &Everything_Reading_type,
-    &Everything_ByShape_type, &Everything_ByChar_type, &Everything_ByBool_type,
-    &Everything_ByHuge_type, &Everything_ByInline_Side_type, &Everything_ByInline_type,
-    &Everything_NodeSeq_type, &Everything_Node_type, &Everything_Tree_type,
-    &Everything_Showcase_Inner_Mode_type, &Everything_Showcase_Inner_type,
-    &Everything_Showcase_type, &Everything_NotFound_type, &Everything_Invalid_type,
-    &Everything_Diamond_exchange_in_type, &Everything_Diamond_exchange_out_type,
-    &Everything_Diamond_rotate_in_type, &Everything_Diamond_rotate_out_type,
-    &Everything_Diamond_check_in_type, &Everything_Holder_type, &Everything_Keywords_type,
+    &Person_type,
+    &People_type,
+    &UnknownPerson_type,
+    &PersonService_echo_in_type,
+    &PersonService_update_out_type,
+    &HelloApp_Hello_sayHello_out_type,
+    &Common_Color_type,
+    &Common_Point_type,
+    &Common_Path_type,
+    &Everything_Count_type,
+    &Everything_Count2_type,
+    &Everything_Celsius_type,
+    &Everything_LongSeq_type,
+    &Everything_Tags_type,
+    &Everything_LongSeqSeq_type,
+    &Everything_Grid_type,
+    &Everything_Name_type,
+    &Everything_ColorAlias_type,
+    &Everything_Pair_type,
+    &Everything_Triple_type,
+    &Everything_Shape_type,
+    &Everything_Basics_type,
+    &Everything_Reading_type,
+    &Everything_ByShape_type,
+    &Everything_ByChar_type,
+    &Everything_ByBool_type,
+    &Everything_ByHuge_type,
+    &Everything_ByInline_Side_type,
+    &Everything_ByInline_type,
+    &Everything_NodeSeq_type,
+    &Everything_Node_type,
+    &Everything_Tree_type,
+    &Everything_Showcase_Inner_Mode_type,
+    &Everything_Showcase_Inner_type,
+    &Everything_Showcase_type,
+    &Everything_NotFound_type,
+    &Everything_Invalid_type,
+    &Everything_Diamond_exchange_in_type,
+    &Everything_Diamond_exchange_out_type,
+    &Everything_Diamond_rotate_in_type,
+    &Everything_Diamond_rotate_out_type,
+    &Everything_Diamond_check_in_type,
+    &Everything_Holder_type,
+    &Everything_Keywords_type,
 };
 #define NTYPES (sizeof all_types / sizeof *all_types)
 
@@ -152,12 +181,24 @@ static void test_values_roundtrip(void **state)
     char *tags[] = {S("red"), S("Ω"), S("")};
     uint8_t blob[] = {0, 255, 7};
     int32_t inner1[] = {1, 2, 3, 4}, inner2[] = {5};
-    struct { uint32_t len; int32_t *data; } nested[] = {{4, inner1}, {1, inner2}, {0, NULL}};
+    struct {
+        uint32_t len;
+        int32_t *data;
+    } nested[] = {{4, inner1}, {1, inner2}, {0, NULL}};
     Common_Point pts[] = {{1, 2}, {-3, 4}};
     Everything_Showcase s = {
-        .basics = {.flag = true, .small = 200, .letter = 'x', .s = -32768, .us = 65535,
-                   .l = -7, .ul = 4000000000u, .ll = INT64_MIN, .ull = UINT64_MAX,
-                   .f = 1.5f, .d = -0.25, .text = S("text")},
+        .basics = {.flag = true,
+                   .small = 200,
+                   .letter = 'x',
+                   .s = -32768,
+                   .us = 65535,
+                   .l = -7,
+                   .ul = 4000000000u,
+                   .ll = INT64_MIN,
+                   .ull = UINT64_MAX,
+                   .f = 1.5f,
+                   .d = -0.25,
+                   .text = S("text")},
         .numbers = {3, numbers},
         .tags = {3, tags},
         .blob = {3, blob},
@@ -182,7 +223,8 @@ static void test_values_roundtrip(void **state)
     int32_t answer = 42;
     s.basics.extra = (mw_any){&mw_t_long, &answer};
 
-    Everything_Reading readings[] = {{._d = 1, ._u.temperature = -40}, {._d = 2, ._u.label = S("x")},
+    Everything_Reading readings[] = {{._d = 1, ._u.temperature = -40},
+                                     {._d = 2, ._u.label = S("x")},
                                      {._d = 77, ._u.color = Common_GREEN}};
     Everything_ByChar bc = {._d = 'b', ._u.b = S("bee")};
     Everything_ByBool bb = {._d = false, ._u.no = S("no")};
@@ -485,8 +527,12 @@ static int ps_count(void *self, uint32_t *result, mw_rmi_env *env)
 static void test_person_service(void **state)
 {
     (void)state;
-    PersonService_servant servant = {.echo = ps_echo, .update = ps_update, .add = ps_add,
-                                     .find = ps_find, .all = ps_all, ._get_count = ps_count};
+    PersonService_servant servant = {.echo = ps_echo,
+                                     .update = ps_update,
+                                     .add = ps_add,
+                                     .find = ps_find,
+                                     .all = ps_all,
+                                     ._get_count = ps_count};
     registry reg = {.people = {{S("Smith"), S("London"), 1984}}, .n = 1};
     loop l = {.skel = &PersonService_skeleton, .servant = &servant, .self = &reg};
     mw_rmi_proxy p = loop_proxy(&l);
@@ -605,11 +651,10 @@ static int d_rotate(void *self, const Everything_Grid *g, Everything_Pair *p,
     return 0;
 }
 
-static int d_echo(void *self, const char *s, char **t, char **u, char **result,
-                  mw_rmi_env *env)
+static int d_echo(void *self, const char *s, char **t, char **u, char **result, mw_rmi_env *env)
 {
     (void)self, (void)env;
-    *u = *t;      /* out gets the inout's old value */
+    *u = *t;         /* out gets the inout's old value */
     *t = S("new t"); /* static strings are fine too */
     *result = S(s);
     return 0;
@@ -619,8 +664,8 @@ static int d_check(void *self, bool b, char c, uint8_t o, float f, double d, uin
                    int64_t ll, bool *result, mw_rmi_env *env)
 {
     (void)self, (void)env;
-    *result = b && c == 'q' && o == 255 && f == 0.5f && d == -1e300 && us == 65535 &&
-              ll == INT64_MIN;
+    *result =
+        b && c == 'q' && o == 255 && f == 0.5f && d == -1e300 && us == 65535 && ll == INT64_MIN;
     return 0;
 }
 
@@ -628,9 +673,15 @@ static void test_diamond(void **state)
 {
     (void)state;
     Everything_Diamond_servant servant = {
-        ._get_name = d_get_name, ._get_counter = d_get_counter,
-        ._set_counter = d_set_counter, .ping = d_ping, .exchange = d_exchange,
-        .notify = d_notify, .rotate = d_rotate, .echo = d_echo, .check = d_check,
+        ._get_name = d_get_name,
+        ._get_counter = d_get_counter,
+        ._set_counter = d_set_counter,
+        .ping = d_ping,
+        .exchange = d_exchange,
+        .notify = d_notify,
+        .rotate = d_rotate,
+        .echo = d_echo,
+        .check = d_check,
         /* left, right, lookup, nothing, count_all: not implemented */
     };
     diamond self = {0};
@@ -656,7 +707,9 @@ static void test_diamond(void **state)
     assert_int_equal(Everything_Diamond_nothing(&p, a), MW_ENOTSUP);
 
     /* in, inout, out and result */
-    Everything_Showcase v = {.basics = {.l = 5, .text = S("t")}, .name = S("n"), .code = S("c"),
+    Everything_Showcase v = {.basics = {.l = 5, .text = S("t")},
+                             .name = S("n"),
+                             .code = S("c"),
                              .reading = {._d = 1}};
     assert_int_equal(mw_addr_parse(&v.basics.ref.address, "10.0.0.1:1", 0), 0);
     v.basics.ref.interface = S("I");
@@ -706,9 +759,9 @@ static void test_diamond(void **state)
 
     /* every basic type as an argument */
     bool ok = false;
-    assert_int_equal(Everything_Diamond_check(&p, true, 'q', 255, 0.5f, -1e300, 65535,
-                                              INT64_MIN, &ok, a),
-                     0);
+    assert_int_equal(
+        Everything_Diamond_check(&p, true, 'q', 255, 0.5f, -1e300, 65535, INT64_MIN, &ok, a),
+        0);
     assert_true(ok);
     mw_arena_destroy(a);
     mw_arena_destroy(l.server);

@@ -95,7 +95,10 @@ void xfree_all(void)
     }
 }
 
-char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
 
 char *xstrndup(const char *s, size_t n)
 {
@@ -145,8 +148,14 @@ void sb_putn(strbuf *b, const char *s, size_t n)
     b->data[b->len] = 0;
 }
 
-void sb_putc(strbuf *b, char c) { sb_putn(b, &c, 1); }
-void sb_puts(strbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+void sb_putc(strbuf *b, char c)
+{
+    sb_putn(b, &c, 1);
+}
+void sb_puts(strbuf *b, const char *s)
+{
+    sb_putn(b, s, strlen(s));
+}
 
 void sb_printf(strbuf *b, const char *fmt, ...)
 {
@@ -163,7 +172,10 @@ void sb_printf(strbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-const char *sb_cstr(strbuf *b) { return b->data ? b->data : ""; }
+const char *sb_cstr(strbuf *b)
+{
+    return b->data ? b->data : "";
+}
 
 void sb_free(strbuf *b)
 {
@@ -188,7 +200,10 @@ int ascii_casecmp(const char *a, const char *b)
 
 static type basics[TY_OBJECT + 1];
 
-void ast_reset(void) { memset(basics, 0, sizeof basics); }
+void ast_reset(void)
+{
+    memset(basics, 0, sizeof basics);
+}
 
 type *type_basic(type_kind k)
 {
@@ -216,8 +231,13 @@ const type *type_unalias(const type *t)
 bool type_is_integer(type_kind k)
 {
     switch (k) {
-    case TY_OCTET: case TY_SHORT: case TY_USHORT: case TY_LONG: case TY_ULONG:
-    case TY_LONGLONG: case TY_ULONGLONG:
+    case TY_OCTET:
+    case TY_SHORT:
+    case TY_USHORT:
+    case TY_LONG:
+    case TY_ULONG:
+    case TY_LONGLONG:
+    case TY_ULONGLONG:
         return true;
     default:
         return false;
@@ -242,12 +262,18 @@ bool type_is_discriminator(const type *t)
 static void describe(strbuf *b, const type *t)
 {
     static const char *const names[] = {
-        [TY_VOID] = "void",          [TY_BOOLEAN] = "boolean",
-        [TY_OCTET] = "octet",        [TY_CHAR] = "char",
-        [TY_SHORT] = "short",        [TY_USHORT] = "unsigned short",
-        [TY_LONG] = "long",          [TY_ULONG] = "unsigned long",
-        [TY_LONGLONG] = "long long", [TY_ULONGLONG] = "unsigned long long",
-        [TY_FLOAT] = "float",        [TY_DOUBLE] = "double",
+        [TY_VOID] = "void",
+        [TY_BOOLEAN] = "boolean",
+        [TY_OCTET] = "octet",
+        [TY_CHAR] = "char",
+        [TY_SHORT] = "short",
+        [TY_USHORT] = "unsigned short",
+        [TY_LONG] = "long",
+        [TY_ULONG] = "unsigned long",
+        [TY_LONGLONG] = "long long",
+        [TY_ULONGLONG] = "unsigned long long",
+        [TY_FLOAT] = "float",
+        [TY_DOUBLE] = "double",
         [TY_ANY] = "any",
     };
     switch (t->kind) {

@@ -35,7 +35,7 @@ typedef enum type_kind {
     TY_ULONGLONG,
     TY_FLOAT,
     TY_DOUBLE,
-    TY_STRING,   /* bound: most bytes (0: unbounded) */
+    TY_STRING, /* bound: most bytes (0: unbounded) */
     TY_ANY,
     TY_OBJECT,   /* CORBA::Object, and every interface type (decl set then) */
     TY_SEQUENCE, /* elem, bound (0: unbounded) */
@@ -45,9 +45,9 @@ typedef enum type_kind {
 
 struct type {
     type_kind kind;
-    uint32_t bound; /* see type_kind */
-    type *elem;     /* TY_SEQUENCE, TY_ARRAY */
-    decl *decl;     /* TY_NAMED; TY_OBJECT for an interface (NULL for Object) */
+    uint32_t bound;   /* see type_kind */
+    type *elem;       /* TY_SEQUENCE, TY_ARRAY */
+    decl *decl;       /* TY_NAMED; TY_OBJECT for an interface (NULL for Object) */
     const char *desc; /* generator: the C expression of its descriptor ("&mw_t_long") */
 };
 
@@ -76,7 +76,7 @@ typedef struct cval {
     double f;      /* CV_FLOAT */
     const char *s; /* CV_STRING (no NUL inside) */
     size_t slen;
-    decl *item;    /* CV_ENUM: the enumerator */
+    decl *item; /* CV_ENUM: the enumerator */
 } cval;
 
 /* ---- declarations --------------------------------------------------------------------- */
@@ -126,8 +126,8 @@ struct decl {
     const char *cname;   /* "HelloApp_Hello" */
     const char *repo_id; /* "IDL:HelloApp/Hello:1.0" */
     loc loc;
-    decl *parent; /* the enclosing module, interface, struct, union or exception */
-    scope *scope; /* modules, interfaces, structs, unions, exceptions */
+    decl *parent;   /* the enclosing module, interface, struct, union or exception */
+    scope *scope;   /* modules, interfaces, structs, unions, exceptions */
     bool main_file; /* declared in the file being compiled (else in an included one) */
     bool defined;   /* interfaces, structs, unions: the body was seen (not only forward) */
     bool invalid;   /* a redefinition: parsed for its errors, never used or generated */
@@ -174,9 +174,9 @@ struct decl {
             bool oneway;
             decl **raises; /* exceptions */
             uint32_t nraises;
-            uint32_t id;   /* operation id: FNV-1a of name (as mw_rr_interface_hash) */
-            decl *itf;     /* the interface declaring it */
-        } op; /* DK_OPERATION */
+            uint32_t id; /* operation id: FNV-1a of name (as mw_rr_interface_hash) */
+            decl *itf;   /* the interface declaring it */
+        } op;            /* DK_OPERATION */
         struct {
             type *type;
             bool readonly;

@@ -13,10 +13,10 @@ typedef enum ctx_kind { CX_INT, CX_FLOAT, CX_BOOL, CX_CHAR, CX_STRING, CX_ENUM }
 
 typedef struct ctx {
     ctx_kind kind;
-    type_kind tk;   /* the target kind (integer width for ~, float vs double) */
-    decl *en;       /* CX_ENUM: the enum */
+    type_kind tk; /* the target kind (integer width for ~, float vs double) */
+    decl *en;     /* CX_ENUM: the enum */
     bool failed;
-    loc at;         /* start of the expression */
+    loc at; /* start of the expression */
 } ctx;
 
 static const i128 MIN_I = -((i128)1 << 63);
@@ -42,12 +42,18 @@ static bool in_range(ctx *c, i128 v, loc l)
 static const char *ctx_name(const ctx *c)
 {
     switch (c->kind) {
-    case CX_INT: return "an integer";
-    case CX_FLOAT: return "a floating-point value";
-    case CX_BOOL: return "a boolean";
-    case CX_CHAR: return "a character";
-    case CX_STRING: return "a string";
-    default: return "an enumerator";
+    case CX_INT:
+        return "an integer";
+    case CX_FLOAT:
+        return "a floating-point value";
+    case CX_BOOL:
+        return "a boolean";
+    case CX_CHAR:
+        return "a character";
+    case CX_STRING:
+        return "a string";
+    default:
+        return "an enumerator";
     }
 }
 
@@ -65,8 +71,9 @@ static bool named_value(parser *p, ctx *c, cval *v)
     }
     if (d->kind == DK_ENUMERATOR) {
         if (c->kind != CX_ENUM)
-            return fail(c, l, "an enumerator is not a number here (only an enum-typed "
-                              "constant or case label can be one)");
+            return fail(c, l,
+                        "an enumerator is not a number here (only an enum-typed "
+                        "constant or case label can be one)");
         if (d->u.item.en != c->en) {
             error_at(l, "'%s' is not an enumerator of '%s'", d->scoped, c->en->scoped);
             c->failed = true;
@@ -79,7 +86,8 @@ static bool named_value(parser *p, ctx *c, cval *v)
         error_at(l, "'%s' is %s %s, not a constant", d->scoped,
                  d->kind == DK_INTERFACE || d->kind == DK_ENUM || d->kind == DK_EXCEPTION ||
                          d->kind == DK_OPERATION || d->kind == DK_ATTRIBUTE
-                     ? "an" : "a",
+                     ? "an"
+                     : "a",
                  decl_kind_name(d->kind));
         c->failed = true;
         return false;
@@ -113,8 +121,10 @@ static bool primary(parser *p, ctx *c, cval *v)
             return true;
         }
         if (c->kind != CX_INT)
-            return fail(c, t.loc, c->kind == CX_ENUM ? "expected an enumerator" : "an integer "
-                                  "is not valid here");
+            return fail(c, t.loc,
+                        c->kind == CX_ENUM ? "expected an enumerator"
+                                           : "an integer "
+                                             "is not valid here");
         *v = (cval){.kind = CV_INT, .i = (i128)t.ival};
         return true;
     case TK_FLOAT:
@@ -129,7 +139,8 @@ static bool primary(parser *p, ctx *c, cval *v)
             return fail(c, t.loc, "a character is not valid here");
         *v = (cval){.kind = CV_CHAR, .i = (i128)t.ival};
         return true;
-    case TK_TRUE: case TK_FALSE:
+    case TK_TRUE:
+    case TK_FALSE:
         p_advance(p);
         if (c->kind != CX_BOOL)
             return fail(c, t.loc, "TRUE and FALSE are only valid as booleans");
@@ -161,7 +172,8 @@ static bool primary(parser *p, ctx *c, cval *v)
         }
         return ok;
     }
-    case TK_IDENT: case TK_SCOPE:
+    case TK_IDENT:
+    case TK_SCOPE:
         return named_value(p, c, v);
     default:
         p_error_expected(p, "a constant value");
@@ -197,7 +209,10 @@ static bool unary(parser *p, ctx *c, cval *v)
     } else if (op == TK_TILDE) {
         /* The complement in the expression's type: (2^w - 1) - v unsigned, -(v + 1)
          * signed (CORBA 3.0, 3.10.2). */
-        unsigned w = c->tk == TY_OCTET ? 8 : c->tk == TY_USHORT ? 16 : c->tk == TY_ULONG ? 32 : 64;
+        unsigned w = c->tk == TY_OCTET    ? 8
+                     : c->tk == TY_USHORT ? 16
+                     : c->tk == TY_ULONG  ? 32
+                                          : 64;
         v->i = type_is_unsigned(c->tk) ? (((i128)1 << w) - 1) - v->i : -(v->i + 1);
     }
     return in_range(c, v->i, l);
@@ -205,8 +220,8 @@ static bool unary(parser *p, ctx *c, cval *v)
 
 /* Binary levels, lowest precedence first. */
 static const tok_kind levels[][3] = {
-    {TK_PIPE}, {TK_CARET}, {TK_AMP}, {TK_SHL, TK_SHR}, {TK_PLUS, TK_MINUS},
-    {TK_STAR, TK_SLASH, TK_PERCENT},
+    {TK_PIPE},        {TK_CARET},          {TK_AMP},
+    {TK_SHL, TK_SHR}, {TK_PLUS, TK_MINUS}, {TK_STAR, TK_SLASH, TK_PERCENT},
 };
 #define NLEVELS ((int)(sizeof levels / sizeof *levels))
 
@@ -216,9 +231,15 @@ static bool apply(ctx *c, tok_kind op, cval *a, const cval *b, loc l)
         double x = a->kind == CV_FLOAT ? a->f : (double)a->i;
         double y = b->kind == CV_FLOAT ? b->f : (double)b->i;
         switch (op) {
-        case TK_PLUS: x += y; break;
-        case TK_MINUS: x -= y; break;
-        case TK_STAR: x *= y; break;
+        case TK_PLUS:
+            x += y;
+            break;
+        case TK_MINUS:
+            x -= y;
+            break;
+        case TK_STAR:
+            x *= y;
+            break;
         case TK_SLASH:
             if (y == 0)
                 return fail(c, l, "division by zero in constant expression");
@@ -236,27 +257,40 @@ static bool apply(ctx *c, tok_kind op, cval *a, const cval *b, loc l)
         return fail(c, l, "operators apply only to numbers");
     i128 x = a->i, y = b->i;
     switch (op) {
-    case TK_PLUS: x += y; break;
-    case TK_MINUS: x -= y; break;
+    case TK_PLUS:
+        x += y;
+        break;
+    case TK_MINUS:
+        x -= y;
+        break;
     case TK_STAR:
         /* Operands are below 2^64 in magnitude, but their product may not fit. */
         if (__builtin_mul_overflow(x, y, &x))
             return fail(c, l, "integer overflow in constant expression");
         break;
-    case TK_SLASH: case TK_PERCENT:
+    case TK_SLASH:
+    case TK_PERCENT:
         if (y == 0)
             return fail(c, l, "division by zero in constant expression");
         x = op == TK_SLASH ? x / y : x % y;
         break;
-    case TK_SHL: case TK_SHR:
+    case TK_SHL:
+    case TK_SHR:
         if (y < 0 || y >= 64)
             return fail(c, l, "shift count must be 0 to 63");
         x = op == TK_SHL ? x * ((i128)1 << (int)y) : x >> (int)y;
         break;
-    case TK_PIPE: x |= y; break;
-    case TK_CARET: x ^= y; break;
-    case TK_AMP: x &= y; break;
-    default: break;
+    case TK_PIPE:
+        x |= y;
+        break;
+    case TK_CARET:
+        x ^= y;
+        break;
+    case TK_AMP:
+        x &= y;
+        break;
+    default:
+        break;
     }
     a->i = x;
     return in_range(c, x, l);
@@ -302,14 +336,29 @@ static bool cv_expr(parser *p, ctx *c, cval *v)
 static bool int_range(type_kind k, i128 *lo, i128 *hi)
 {
     switch (k) {
-    case TY_OCTET: *lo = 0, *hi = 255; return true;
-    case TY_SHORT: *lo = -32768, *hi = 32767; return true;
-    case TY_USHORT: *lo = 0, *hi = 65535; return true;
-    case TY_LONG: *lo = INT32_MIN, *hi = INT32_MAX; return true;
-    case TY_ULONG: *lo = 0, *hi = UINT32_MAX; return true;
-    case TY_LONGLONG: *lo = MIN_I, *hi = INT64_MAX; return true;
-    case TY_ULONGLONG: *lo = 0, *hi = MAX_U; return true;
-    default: return false;
+    case TY_OCTET:
+        *lo = 0, *hi = 255;
+        return true;
+    case TY_SHORT:
+        *lo = -32768, *hi = 32767;
+        return true;
+    case TY_USHORT:
+        *lo = 0, *hi = 65535;
+        return true;
+    case TY_LONG:
+        *lo = INT32_MIN, *hi = INT32_MAX;
+        return true;
+    case TY_ULONG:
+        *lo = 0, *hi = UINT32_MAX;
+        return true;
+    case TY_LONGLONG:
+        *lo = MIN_I, *hi = INT64_MAX;
+        return true;
+    case TY_ULONGLONG:
+        *lo = 0, *hi = MAX_U;
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -366,7 +415,8 @@ bool const_expr(parser *p, const type *target, cval *out, loc *at)
             xfree(s);
             return false;
         }
-    } else if (c.kind == CX_FLOAT && t->kind == TY_FLOAT && fabs(out->f) > 3.4028234663852886e38) {
+    } else if (c.kind == CX_FLOAT && t->kind == TY_FLOAT &&
+               fabs(out->f) > 3.4028234663852886e38) {
         error_at(c.at, "the value is out of range for float");
         return false;
     } else if (c.kind == CX_STRING && t->bound && out->slen > t->bound) {

@@ -16,10 +16,19 @@ static unsigned nerrors;
 static FILE *stream;
 static void (*fatal_fn)(void);
 
-static FILE *out(void) { return stream ? stream : stderr; }
+static FILE *out(void)
+{
+    return stream ? stream : stderr;
+}
 
-void diag_set_stream(FILE *f) { stream = f; }
-void diag_set_fatal(void (*fn)(void)) { fatal_fn = fn; }
+void diag_set_stream(FILE *f)
+{
+    stream = f;
+}
+void diag_set_fatal(void (*fn)(void))
+{
+    fatal_fn = fn;
+}
 
 void diag_fatal(void)
 {
@@ -118,8 +127,14 @@ uint32_t src_add_memory(const char *path, const char *data, size_t len)
     return add_file(sf);
 }
 
-const src_file *src_get(uint32_t index) { return index < nfiles ? &src_files[index] : NULL; }
-uint32_t src_count(void) { return nfiles; }
+const src_file *src_get(uint32_t index)
+{
+    return index < nfiles ? &src_files[index] : NULL;
+}
+uint32_t src_count(void)
+{
+    return nfiles;
+}
 
 void src_reset(void)
 {
@@ -135,7 +150,10 @@ void src_reset(void)
     nerrors = 0;
 }
 
-unsigned error_count(void) { return nerrors; }
+unsigned error_count(void)
+{
+    return nerrors;
+}
 
 /* Shows the line holding l and a caret under its column. Long lines are shown as a
  * window around the column; control characters as '?', so a binary file cannot upset a

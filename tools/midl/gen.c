@@ -12,21 +12,36 @@
 static const char *scalar(type_kind k)
 {
     switch (k) {
-    case TY_BOOLEAN: return "bool";
-    case TY_OCTET: return "uint8_t";
-    case TY_CHAR: return "char";
-    case TY_SHORT: return "int16_t";
-    case TY_USHORT: return "uint16_t";
-    case TY_LONG: return "int32_t";
-    case TY_ULONG: return "uint32_t";
-    case TY_LONGLONG: return "int64_t";
-    case TY_ULONGLONG: return "uint64_t";
-    case TY_FLOAT: return "float";
-    case TY_DOUBLE: return "double";
-    case TY_STRING: return "char *";
-    case TY_ANY: return "mw_any";
-    case TY_OBJECT: return "mw_objref";
-    default: return "void";
+    case TY_BOOLEAN:
+        return "bool";
+    case TY_OCTET:
+        return "uint8_t";
+    case TY_CHAR:
+        return "char";
+    case TY_SHORT:
+        return "int16_t";
+    case TY_USHORT:
+        return "uint16_t";
+    case TY_LONG:
+        return "int32_t";
+    case TY_ULONG:
+        return "uint32_t";
+    case TY_LONGLONG:
+        return "int64_t";
+    case TY_ULONGLONG:
+        return "uint64_t";
+    case TY_FLOAT:
+        return "float";
+    case TY_DOUBLE:
+        return "double";
+    case TY_STRING:
+        return "char *";
+    case TY_ANY:
+        return "mw_any";
+    case TY_OBJECT:
+        return "mw_objref";
+    default:
+        return "void";
     }
 }
 
@@ -54,7 +69,8 @@ void c_seq_data(strbuf *b, const type *elem)
         c_member(b, elem, "*data");
         return;
     }
-    if (elem->kind == TY_NAMED && (elem->decl->kind == DK_STRUCT || elem->decl->kind == DK_UNION)) {
+    if (elem->kind == TY_NAMED &&
+        (elem->decl->kind == DK_STRUCT || elem->decl->kind == DK_UNION)) {
         sb_printf(b, "struct %s *data", elem->decl->cname);
         return;
     }
@@ -106,7 +122,10 @@ bool type_is_anon(const type *t)
     return t->kind == TY_SEQUENCE || t->kind == TY_ARRAY || (t->kind == TY_STRING && t->bound);
 }
 
-bool type_is_array(const type *t) { return type_unalias(t)->kind == TY_ARRAY; }
+bool type_is_array(const type *t)
+{
+    return type_unalias(t)->kind == TY_ARRAY;
+}
 
 /* The static descriptor's name, from the type's structure, so equal types share one. */
 static void anon_key(strbuf *b, const type *t)
@@ -128,13 +147,27 @@ static void anon_key(strbuf *b, const type *t)
         if (t->bound)
             sb_printf(b, "%u", t->bound);
         break;
-    case TY_NAMED: sb_puts(b, t->decl->cname); break;
-    case TY_OBJECT: sb_puts(b, "objref"); break;
-    case TY_USHORT: sb_puts(b, "ushort"); break;
-    case TY_ULONG: sb_puts(b, "ulong"); break;
-    case TY_LONGLONG: sb_puts(b, "longlong"); break;
-    case TY_ULONGLONG: sb_puts(b, "ulonglong"); break;
-    default: sb_puts(b, type_describe(t)); break;
+    case TY_NAMED:
+        sb_puts(b, t->decl->cname);
+        break;
+    case TY_OBJECT:
+        sb_puts(b, "objref");
+        break;
+    case TY_USHORT:
+        sb_puts(b, "ushort");
+        break;
+    case TY_ULONG:
+        sb_puts(b, "ulong");
+        break;
+    case TY_LONGLONG:
+        sb_puts(b, "longlong");
+        break;
+    case TY_ULONGLONG:
+        sb_puts(b, "ulonglong");
+        break;
+    default:
+        sb_puts(b, type_describe(t));
+        break;
     }
 }
 
@@ -146,9 +179,15 @@ const char *c_desc(const type *t)
     if (t->kind == TY_STRING && !t->bound)
         return m->desc = "&mw_t_string";
     switch (t->kind) {
-    case TY_NAMED: m->desc = xasprintf("&%s_type", t->decl->cname); break;
-    case TY_OBJECT: m->desc = "&mw_t_objref"; break;
-    case TY_STRING: case TY_SEQUENCE: case TY_ARRAY: {
+    case TY_NAMED:
+        m->desc = xasprintf("&%s_type", t->decl->cname);
+        break;
+    case TY_OBJECT:
+        m->desc = "&mw_t_objref";
+        break;
+    case TY_STRING:
+    case TY_SEQUENCE:
+    case TY_ARRAY: {
         strbuf b = {0};
         sb_puts(&b, "midl_");
         anon_key(&b, t);
@@ -188,9 +227,15 @@ void c_param(strbuf *b, const type *t, pdir dir, const char *name)
         return;
     }
     switch (pass_of(t)) {
-    case PASS_VALUE: join(b, c_type(t), name); break;
-    case PASS_STRING: sb_printf(b, "const char *%s", name); break;
-    case PASS_POINTER: sb_printf(b, "const %s *%s", c_type(t), name); break;
+    case PASS_VALUE:
+        join(b, c_type(t), name);
+        break;
+    case PASS_STRING:
+        sb_printf(b, "const char *%s", name);
+        break;
+    case PASS_POINTER:
+        sb_printf(b, "const %s *%s", c_type(t), name);
+        break;
     }
 }
 
@@ -284,8 +329,12 @@ void c_const_value(strbuf *b, const decl *d)
             break;
         }
         break;
-    case CV_FLOAT: put_double(b, v->f, t->kind == TY_FLOAT); break;
-    case CV_BOOL: sb_puts(b, v->i ? "true" : "false"); break;
+    case CV_FLOAT:
+        put_double(b, v->f, t->kind == TY_FLOAT);
+        break;
+    case CV_BOOL:
+        sb_puts(b, v->i ? "true" : "false");
+        break;
     case CV_CHAR: {
         int c = (int)v->i;
         if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
@@ -294,8 +343,12 @@ void c_const_value(strbuf *b, const decl *d)
             sb_printf(b, "((char)%d)", c);
         break;
     }
-    case CV_STRING: c_string_literal(b, v->s, v->slen); break;
-    case CV_ENUM: sb_puts(b, v->item->cname); break;
+    case CV_STRING:
+        c_string_literal(b, v->s, v->slen);
+        break;
+    case CV_ENUM:
+        sb_puts(b, v->item->cname);
+        break;
     }
 }
 
@@ -321,8 +374,7 @@ char *gen_guard(const gen_opts *o)
     return b.data;
 }
 
-void gen_init(strbuf *b, const char *head, const char *const *items, size_t n,
-              const char *tail)
+void gen_init(strbuf *b, const char *head, const char *const *items, size_t n, const char *tail)
 {
     /* On one line when it fits; else, as clang-format lays it out, the items from the
      * next line on, indented by 4, wrapped at 96 columns. */

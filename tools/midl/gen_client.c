@@ -45,8 +45,8 @@ static void proxy(strbuf *b, const decl *itf, const decl *op)
         return;
     }
     sb_printf(b, "    %s_out _out;\n    memset(&_out, 0, sizeof _out);\n", op->cname);
-    sb_printf(b, "    int _rc = mw_rmi_invoke(_proxy, &%s_op, %s, &_out, _arena);\n",
-              op->cname, in);
+    sb_printf(b, "    int _rc = mw_rmi_invoke(_proxy, &%s_op, %s, &_out, _arena);\n", op->cname,
+              in);
     sb_puts(b, "    if (_rc == 0) {\n");
     if (op->u.op.ret->kind != TY_VOID)
         copy_out(b, op->u.op.ret, "_result", "_result");

@@ -180,8 +180,10 @@ static void interface(strbuf *b, const decl *d)
             sb_printf(b, "} %s_in;\nextern const mw_type %s_in_type;\n", op->cname, op->cname);
         }
         if (op_has_out(op)) {
-            sb_printf(b, "\n/* the result and the inout and out arguments of %s */\n"
-                      "typedef struct %s_out {\n", op->name, op->cname);
+            sb_printf(b,
+                      "\n/* the result and the inout and out arguments of %s */\n"
+                      "typedef struct %s_out {\n",
+                      op->name, op->cname);
             if (op->u.op.ret->kind != TY_VOID) {
                 sb_puts(b, "    ");
                 c_member(b, op->u.op.ret, "_result");
@@ -199,7 +201,8 @@ static void interface(strbuf *b, const decl *d)
         for (uint32_t i = 0; i < d->u.itf.nops; i++)
             sb_printf(b, "extern const mw_rmi_operation %s_op;\n", d->u.itf.ops[i]->cname);
     }
-    sb_printf(b, "\n/* the servant: the application's functions */\ntypedef struct %s_servant {\n",
+    sb_printf(b,
+              "\n/* the servant: the application's functions */\ntypedef struct %s_servant {\n",
               d->cname);
     if (!d->u.itf.nall)
         sb_puts(b, "    int (*_none)(void *_self); /* no operations: C needs a member */\n");
@@ -218,8 +221,10 @@ static void interface(strbuf *b, const decl *d)
     }
     sb_printf(b, "} %s_servant;\n\n", d->cname);
     sb_printf(b, "extern const mw_rmi_interface %s_interface;\n", d->cname);
-    sb_printf(b, "/* the dispatch table: operation id -> a function that calls the servant */\n"
-                 "extern const mw_rmi_skeleton %s_skeleton;\n", d->cname);
+    sb_printf(b,
+              "/* the dispatch table: operation id -> a function that calls the servant */\n"
+              "extern const mw_rmi_skeleton %s_skeleton;\n",
+              d->cname);
     if (!d->u.itf.nall)
         return;
     sb_puts(b, "\n/* the proxies */\n");
@@ -230,29 +235,34 @@ static void interface(strbuf *b, const decl *d)
 void gen_header(const gen_opts *o, strbuf *b)
 {
     char *guard = gen_guard(o);
-    gen_banner(b, o, ".h", "C types, constants and type descriptors; for each interface its\n"
-                           " * argument structs, operation tables, servant struct and proxies");
-    sb_puts(b, "/*\n"
-               " * The C mapping (docs/midl.md): IDL integers are <stdint.h> types, boolean is\n"
-               " * bool, string is char * (UTF-8, NUL-terminated), enums are int32_t, a sequence\n"
-               " * is {uint32_t len; T *data;} (mw_seq's layout), arrays are C arrays, a union is\n"
-               " * {discriminator _d; union {...} _u;}, any is mw_any, object references are\n"
-               " * mw_objref. Decoded values live in the arena given to the decoder.\n");
+    gen_banner(b, o, ".h",
+               "C types, constants and type descriptors; for each interface its\n"
+               " * argument structs, operation tables, servant struct and proxies");
+    sb_puts(
+        b, "/*\n"
+           " * The C mapping (docs/midl.md): IDL integers are <stdint.h> types, boolean is\n"
+           " * bool, string is char * (UTF-8, NUL-terminated), enums are int32_t, a sequence\n"
+           " * is {uint32_t len; T *data;} (mw_seq's layout), arrays are C arrays, a union is\n"
+           " * {discriminator _d; union {...} _u;}, any is mw_any, object references are\n"
+           " * mw_objref. Decoded values live in the arena given to the decoder.\n");
     if (gen_needs_rmi())
-        sb_puts(b, " *\n"
-               " * SERVANTS. For interface I, I_servant holds one function per operation\n"
-               " * (inherited ones included). Each gets the servant's self pointer, the in\n"
-               " * arguments by value (by const pointer for strings, structs, unions, sequences,\n"
-               " * arrays, any and object references), the inout and out arguments and the\n"
-               " * result by pointer: allocate what they point to in _env->arena. Each returns\n"
-               " * 0, a negative MW_E... code, or mw_rmi_raise(_env, &E_exception, &value) for an\n"
-               " * exception E of its raises list. A NULL member answers MW_ENOTSUP.\n"
-               " *\n"
-               " * PROXIES. I_op(_proxy, arguments..., _arena) calls op on the object _proxy\n"
-               " * refers to and blocks until the reply (a oneway operation: until the request\n"
-               " * is sent). Results, and a raised exception's members, are allocated in _arena.\n"
-               " * Returns 0, a negative MW_E... code, or MW_RMI_EUSER when the object raised an\n"
-               " * exception (_proxy->exception says which, _proxy->exception_value holds it).\n");
+        sb_puts(
+            b,
+            " *\n"
+            " * SERVANTS. For interface I, I_servant holds one function per operation\n"
+            " * (inherited ones included). Each gets the servant's self pointer, the in\n"
+            " * arguments by value (by const pointer for strings, structs, unions, sequences,\n"
+            " * arrays, any and object references), the inout and out arguments and the\n"
+            " * result by pointer: allocate what they point to in _env->arena. Each returns\n"
+            " * 0, a negative MW_E... code, or mw_rmi_raise(_env, &E_exception, &value) for "
+            "an\n"
+            " * exception E of its raises list. A NULL member answers MW_ENOTSUP.\n"
+            " *\n"
+            " * PROXIES. I_op(_proxy, arguments..., _arena) calls op on the object _proxy\n"
+            " * refers to and blocks until the reply (a oneway operation: until the request\n"
+            " * is sent). Results, and a raised exception's members, are allocated in _arena.\n"
+            " * Returns 0, a negative MW_E... code, or MW_RMI_EUSER when the object raised an\n"
+            " * exception (_proxy->exception says which, _proxy->exception_value holds it).\n");
     sb_puts(b, " */\n");
     sb_printf(b, "#ifndef %s\n#define %s\n\n#include <midway/marshal.h>\n", guard, guard);
     if (gen_needs_rmi())
@@ -276,8 +286,9 @@ void gen_header(const gen_opts *o, strbuf *b)
         if (!it->main_file || d->invalid)
             continue;
         if (it->forward) {
-            sb_printf(b, "\n/* %s %s (declared forward) */\ntypedef struct %s %s;\n"
-                         "extern const mw_type %s_type;\n",
+            sb_printf(b,
+                      "\n/* %s %s (declared forward) */\ntypedef struct %s %s;\n"
+                      "extern const mw_type %s_type;\n",
                       decl_kind_name(d->kind), d->scoped, d->cname, d->cname, d->cname);
             continue;
         }
@@ -310,8 +321,10 @@ void gen_header(const gen_opts *o, strbuf *b)
             sb_printf(b, "\n/* exception %s (%s) */\n", d->scoped, d->repo_id);
             if (d->u.st.n)
                 struct_type(b, d, d->u.st.v, d->u.st.n);
-            sb_printf(b, "extern const mw_type %s_type;\nextern const mw_rmi_exception "
-                         "%s_exception;\n", d->cname, d->cname);
+            sb_printf(b,
+                      "extern const mw_type %s_type;\nextern const mw_rmi_exception "
+                      "%s_exception;\n",
+                      d->cname, d->cname);
             continue;
         case DK_INTERFACE:
             interface(b, d);

@@ -18,7 +18,7 @@ static void skel(strbuf *b, const decl *itf, const decl *op)
     char *fn = xasprintf("midl_%s_%s_skel", itf->cname, op->name);
     char *head = xasprintf("\nstatic int %s(", fn);
     const char *params[] = {"const void *_servant", "void *_self", "void *_in", "void *_out",
-                      "mw_rmi_env *_env"};
+                            "mw_rmi_env *_env"};
     gen_proto(b, head, params, 5, ")");
     sb_printf(b, "{\n    const %s_servant *_s = _servant;\n", itf->cname);
     bool in = op_has_in(op), out = op_has_out(op);
@@ -75,7 +75,8 @@ static void skeleton(strbuf *b, const decl *d)
         qsort(v, d->u.itf.nall, sizeof *v, by_id);
         entries = xasprintf("midl_%s_entries", d->cname);
         cname_register(entries, d->loc, "generated table");
-        sb_printf(b, "\n/* sorted by operation id */\nstatic const mw_rmi_skel_entry %s[] = {\n",
+        sb_printf(b,
+                  "\n/* sorted by operation id */\nstatic const mw_rmi_skel_entry %s[] = {\n",
                   entries);
         for (uint32_t k = 0; k < d->u.itf.nall; k++) {
             strbuf line = {0};
@@ -93,7 +94,7 @@ static void skeleton(strbuf *b, const decl *d)
         xfree(v);
     }
     const char *items[] = {xasprintf("&%s_interface", d->cname), entries,
-                     xasprintf("%u", d->u.itf.nall)};
+                           xasprintf("%u", d->u.itf.nall)};
     char *head = xasprintf("const mw_rmi_skeleton %s_skeleton = {", d->cname);
     gen_init(b, head, items, 3, "};");
     xfree(head);

@@ -125,8 +125,7 @@ static void fields(gen *g, const char *cname, const char *scoped, const member *
         strbuf line = {0};
         sb_puts(&line, "    {");
         c_string_literal(&line, m[i]->name, strlen(m[i]->name));
-        sb_printf(&line, ", %s, offsetof(%s, %s), 0},", c_desc(m[i]->type), cname,
-                  m[i]->cname);
+        sb_printf(&line, ", %s, offsetof(%s, %s), 0},", c_desc(m[i]->type), cname, m[i]->cname);
         if (line.len > 96) {
             sb_free(&line);
             sb_puts(&line, "    {");
@@ -198,9 +197,11 @@ static void gen_union(gen *g, const decl *d)
         xasprintf(".name = %s", quoted(d->scoped)),
         xasprintf(".size = sizeof(%s)", d->cname),
         xasprintf(".align = alignof(%s)", d->cname),
-        xasprintf(".u.un = {%s, offsetof(%s, _u), %s, %u}", c_desc(d->u.un.disc), d->cname,
-                  arr, count),
-        NULL, NULL, NULL,
+        xasprintf(".u.un = {%s, offsetof(%s, _u), %s, %u}", c_desc(d->u.un.disc), d->cname, arr,
+                  count),
+        NULL,
+        NULL,
+        NULL,
     };
     size_t n = 5;
     if (strlen(items[4]) > 88) {
@@ -259,7 +260,7 @@ static void gen_exception(gen *g, const decl *d)
     } else {
         /* No members: a named void type, so the exception is known by its descriptor. */
         const char *items[] = {".kind = MW_K_VOID", xasprintf(".name = %s", quoted(d->scoped)),
-                         ".size = 0", ".align = 1"};
+                               ".size = 0", ".align = 1"};
         char *head = xasprintf("const mw_type %s_type = {", d->cname);
         gen_init(g->b, head, items, 4, "};");
         xfree(head);
@@ -357,7 +358,8 @@ void gen_types(const gen_opts *o, strbuf *out)
 {
     gen g = {.b = out};
     gen_banner(out, o, "_types.c", "type descriptors and operation tables");
-    sb_printf(out, "#include <stdalign.h>\n#include <stddef.h>\n\n#include \"%s.h\"\n", o->base);
+    sb_printf(out, "#include <stdalign.h>\n#include <stddef.h>\n\n#include \"%s.h\"\n",
+              o->base);
     for (size_t i = 0; i < prog.n; i++) {
         const prog_item *it = &prog.v[i];
         const decl *d = it->d;
@@ -372,12 +374,23 @@ void gen_types(const gen_opts *o, strbuf *out)
             xfree(m);
             break;
         }
-        case DK_UNION: gen_union(&g, d); break;
-        case DK_ENUM: gen_enum(&g, d); break;
-        case DK_TYPEDEF: gen_typedef(&g, d); break;
-        case DK_EXCEPTION: gen_exception(&g, d); break;
-        case DK_INTERFACE: gen_interface(&g, d); break;
-        default: break;
+        case DK_UNION:
+            gen_union(&g, d);
+            break;
+        case DK_ENUM:
+            gen_enum(&g, d);
+            break;
+        case DK_TYPEDEF:
+            gen_typedef(&g, d);
+            break;
+        case DK_EXCEPTION:
+            gen_exception(&g, d);
+            break;
+        case DK_INTERFACE:
+            gen_interface(&g, d);
+            break;
+        default:
+            break;
         }
     }
     set_free(&g.done);

@@ -38,8 +38,13 @@ static void start(uint32_t file)
 {
     const src_file *f = src_get(file);
     lexer *lx = &lex_stack[++lex_top];
-    *lx = (lexer){.file = file, .base = f->data, .p = f->data, .end = f->data + f->len,
-                  .line = 1, .line_start = f->data, .bol = true,
+    *lx = (lexer){.file = file,
+                  .base = f->data,
+                  .p = f->data,
+                  .end = f->data + f->len,
+                  .line = 1,
+                  .line_start = f->data,
+                  .bol = true,
                   .cond_base = pp_cond_depth()};
     /* A UTF-8 byte order mark is not part of the text. */
     if (f->len >= 3 && memcmp(f->data, "\xEF\xBB\xBF", 3) == 0)
@@ -52,7 +57,10 @@ void lex_begin(uint32_t main_file)
     start(main_file);
 }
 
-int lex_depth(void) { return lex_top; }
+int lex_depth(void)
+{
+    return lex_top;
+}
 
 bool lex_push_file(uint32_t file, loc where)
 {
@@ -72,7 +80,9 @@ loc lex_loc(const lexer *lx, const char *at)
     const char *ls = lx->line_start;
     if (at < ls)
         ls = at;
-    return (loc){.file = lx->file, .line = lx->line, .col = (uint32_t)(at - ls) + 1,
+    return (loc){.file = lx->file,
+                 .line = lx->line,
+                 .col = (uint32_t)(at - ls) + 1,
                  .off = (uint32_t)(at - lx->base)};
 }
 
@@ -91,27 +101,28 @@ void lex_advance(lexer *lx)
 /* ---- keywords ---------------------------------------------------------------------------- */
 
 static const char *const keywords[] = {
-    "abstract", "any", "attribute", "boolean", "case", "char", "const", "context", "custom",
-    "default", "double", "enum", "exception", "factory", "FALSE", "fixed", "float", "in",
-    "inout", "interface", "local", "long", "module", "native", "Object", "octet", "oneway",
-    "out", "private", "public", "raises", "readonly", "sequence", "short", "string",
-    "struct", "supports", "switch", "TRUE", "truncatable", "typedef", "unsigned", "union",
-    "ValueBase", "valuetype", "void", "wchar", "wstring",
+    "abstract", "any",       "attribute", "boolean",  "case",        "char",      "const",
+    "context",  "custom",    "default",   "double",   "enum",        "exception", "factory",
+    "FALSE",    "fixed",     "float",     "in",       "inout",       "interface", "local",
+    "long",     "module",    "native",    "Object",   "octet",       "oneway",    "out",
+    "private",  "public",    "raises",    "readonly", "sequence",    "short",     "string",
+    "struct",   "supports",  "switch",    "TRUE",     "truncatable", "typedef",   "unsigned",
+    "union",    "ValueBase", "valuetype", "void",     "wchar",       "wstring",
 };
 
 const char *tok_name(tok_kind k)
 {
     static const char *const punct[] = {
-        [TK_EOF] = "end of file",  [TK_IDENT] = "identifier",  [TK_INT] = "integer",
-        [TK_FLOAT] = "number",     [TK_CHAR] = "character",    [TK_STRING] = "string",
-        [TK_SEMI] = "';'",         [TK_LBRACE] = "'{'",        [TK_RBRACE] = "'}'",
-        [TK_LPAREN] = "'('",       [TK_RPAREN] = "')'",        [TK_LT] = "'<'",
-        [TK_GT] = "'>'",           [TK_LBRACKET] = "'['",      [TK_RBRACKET] = "']'",
-        [TK_COMMA] = "','",        [TK_COLON] = "':'",         [TK_SCOPE] = "'::'",
-        [TK_EQ] = "'='",           [TK_PLUS] = "'+'",          [TK_MINUS] = "'-'",
-        [TK_STAR] = "'*'",         [TK_SLASH] = "'/'",         [TK_PERCENT] = "'%'",
-        [TK_TILDE] = "'~'",        [TK_PIPE] = "'|'",          [TK_CARET] = "'^'",
-        [TK_AMP] = "'&'",          [TK_SHL] = "'<<'",          [TK_SHR] = "'>>'",
+        [TK_EOF] = "end of file", [TK_IDENT] = "identifier", [TK_INT] = "integer",
+        [TK_FLOAT] = "number",    [TK_CHAR] = "character",   [TK_STRING] = "string",
+        [TK_SEMI] = "';'",        [TK_LBRACE] = "'{'",       [TK_RBRACE] = "'}'",
+        [TK_LPAREN] = "'('",      [TK_RPAREN] = "')'",       [TK_LT] = "'<'",
+        [TK_GT] = "'>'",          [TK_LBRACKET] = "'['",     [TK_RBRACKET] = "']'",
+        [TK_COMMA] = "','",       [TK_COLON] = "':'",        [TK_SCOPE] = "'::'",
+        [TK_EQ] = "'='",          [TK_PLUS] = "'+'",         [TK_MINUS] = "'-'",
+        [TK_STAR] = "'*'",        [TK_SLASH] = "'/'",        [TK_PERCENT] = "'%'",
+        [TK_TILDE] = "'~'",       [TK_PIPE] = "'|'",         [TK_CARET] = "'^'",
+        [TK_AMP] = "'&'",         [TK_SHL] = "'<<'",         [TK_SHR] = "'>>'",
         [TK_AT] = "'@'",
     };
     static char kw[TK_KW_END_ - TK_KW_FIRST_][16];
@@ -132,7 +143,10 @@ static bool is_ident_start(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-static bool is_ident_char(int c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
+static bool is_ident_char(int c)
+{
+    return is_ident_start(c) || (c >= '0' && c <= '9');
+}
 static int hexval(int c)
 {
     if (c >= '0' && c <= '9')
@@ -158,7 +172,8 @@ static void skip_space(lexer *lx)
             loc at = lex_loc(lx, lx->p);
             bool bol = lx->bol;
             lx->p += 2;
-            while (lx->p < lx->end && !(*lx->p == '*' && lx->p + 1 < lx->end && lx->p[1] == '/'))
+            while (lx->p < lx->end &&
+                   !(*lx->p == '*' && lx->p + 1 < lx->end && lx->p[1] == '/'))
                 lex_advance(lx);
             if (lx->p >= lx->end) {
                 error_at(at, "unterminated comment");
@@ -206,8 +221,10 @@ static token lex_ident(lexer *lx)
             return t;
         }
         if (ascii_casecmp(keywords[i], t.text) == 0)
-            error_at(t.loc, "identifier '%s' collides with the keyword '%s' (IDL compares "
-                     "identifiers without case)", t.text, keywords[i]);
+            error_at(t.loc,
+                     "identifier '%s' collides with the keyword '%s' (IDL compares "
+                     "identifiers without case)",
+                     t.text, keywords[i]);
     }
     return t;
 }
@@ -311,14 +328,25 @@ static int literal_char(lexer *lx)
         return -1;
     c = (unsigned char)*lx->p++;
     switch (c) {
-    case 'n': return '\n';
-    case 't': return '\t';
-    case 'v': return '\v';
-    case 'b': return '\b';
-    case 'r': return '\r';
-    case 'f': return '\f';
-    case 'a': return '\a';
-    case '\\': case '?': case '\'': case '"': return c;
+    case 'n':
+        return '\n';
+    case 't':
+        return '\t';
+    case 'v':
+        return '\v';
+    case 'b':
+        return '\b';
+    case 'r':
+        return '\r';
+    case 'f':
+        return '\f';
+    case 'a':
+        return '\a';
+    case '\\':
+    case '?':
+    case '\'':
+    case '"':
+        return c;
     case 'x': {
         int v = 0, n = 0;
         while (n < 2 && lx->p < lx->end && hexval((unsigned char)*lx->p) >= 0)
@@ -343,7 +371,8 @@ static int literal_char(lexer *lx)
             }
             return v;
         }
-        error_at(lex_loc(lx, at), "unknown escape sequence '\\%c'", c >= 0x20 && c < 0x7f ? c : '?');
+        error_at(lex_loc(lx, at), "unknown escape sequence '\\%c'",
+                 c >= 0x20 && c < 0x7f ? c : '?');
         return -1;
     }
 }
@@ -354,7 +383,7 @@ static token char_lit(lexer *lx)
     token t = make(lx, TK_CHAR, s);
     if (lx->p >= lx->end || *lx->p == '\n' || *lx->p == '\'') {
         error_at(t.loc, lx->p < lx->end && *lx->p == '\'' ? "empty character literal"
-                                                         : "unterminated character literal");
+                                                          : "unterminated character literal");
         if (lx->p < lx->end && *lx->p == '\'')
             lx->p++;
         return t;
@@ -411,25 +440,63 @@ static token punct(lexer *lx)
     char n = lx->p < lx->end ? *lx->p : 0;
     tok_kind k;
     switch (c) {
-    case ';': k = TK_SEMI; break;
-    case '{': k = TK_LBRACE; break;
-    case '}': k = TK_RBRACE; break;
-    case '(': k = TK_LPAREN; break;
-    case ')': k = TK_RPAREN; break;
-    case '[': k = TK_LBRACKET; break;
-    case ']': k = TK_RBRACKET; break;
-    case ',': k = TK_COMMA; break;
-    case '=': k = TK_EQ; break;
-    case '+': k = TK_PLUS; break;
-    case '-': k = TK_MINUS; break;
-    case '*': k = TK_STAR; break;
-    case '/': k = TK_SLASH; break;
-    case '%': k = TK_PERCENT; break;
-    case '~': k = TK_TILDE; break;
-    case '|': k = TK_PIPE; break;
-    case '^': k = TK_CARET; break;
-    case '&': k = TK_AMP; break;
-    case '@': k = TK_AT; break;
+    case ';':
+        k = TK_SEMI;
+        break;
+    case '{':
+        k = TK_LBRACE;
+        break;
+    case '}':
+        k = TK_RBRACE;
+        break;
+    case '(':
+        k = TK_LPAREN;
+        break;
+    case ')':
+        k = TK_RPAREN;
+        break;
+    case '[':
+        k = TK_LBRACKET;
+        break;
+    case ']':
+        k = TK_RBRACKET;
+        break;
+    case ',':
+        k = TK_COMMA;
+        break;
+    case '=':
+        k = TK_EQ;
+        break;
+    case '+':
+        k = TK_PLUS;
+        break;
+    case '-':
+        k = TK_MINUS;
+        break;
+    case '*':
+        k = TK_STAR;
+        break;
+    case '/':
+        k = TK_SLASH;
+        break;
+    case '%':
+        k = TK_PERCENT;
+        break;
+    case '~':
+        k = TK_TILDE;
+        break;
+    case '|':
+        k = TK_PIPE;
+        break;
+    case '^':
+        k = TK_CARET;
+        break;
+    case '&':
+        k = TK_AMP;
+        break;
+    case '@':
+        k = TK_AT;
+        break;
     case ':':
         k = n == ':' ? TK_SCOPE : TK_COLON;
         break;
@@ -461,7 +528,8 @@ token lex_next(void)
             if (lex_top == 0)
                 return (token){.kind = TK_EOF, .loc = lex_loc(lx, lx->end)};
             lex_top--;
-            lex_queue_event((token){.kind = TK_FILE_LEAVE, .ival = lex_stack[lex_top].file,
+            lex_queue_event((token){.kind = TK_FILE_LEAVE,
+                                    .ival = lex_stack[lex_top].file,
                                     .loc = lex_loc(&lex_stack[lex_top], lex_stack[lex_top].p)});
             continue;
         }
@@ -473,7 +541,8 @@ token lex_next(void)
             /* A false group: only directives matter. Quotes are not tokens here, so an
              * apostrophe in skipped text cannot swallow the #endif. */
             while (lx->p < lx->end && *lx->p != '\n') {
-                if (*lx->p == '/' && lx->p + 1 < lx->end && (lx->p[1] == '*' || lx->p[1] == '/'))
+                if (*lx->p == '/' && lx->p + 1 < lx->end &&
+                    (lx->p[1] == '*' || lx->p[1] == '/'))
                     break;
                 lx->p++;
             }

@@ -26,27 +26,29 @@
 #endif
 #ifdef MIDL_ASAN
 const char *__asan_default_options(void) __attribute__((visibility("default"), used));
-const char *__asan_default_options(void) { return "detect_leaks=0"; }
+const char *__asan_default_options(void)
+{
+    return "detect_leaks=0";
+}
 #endif
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: midl [-o DIR] [-I DIR]... [--depfile FILE] FILE.idl\n"
-            "\n"
-            "Compiles CORBA IDL into C for Midway: FILE.h (types, constants, descriptors,\n"
-            "servant structs, proxy prototypes), FILE_types.c (mw_type descriptors and\n"
-            "operation tables), FILE_client.c (proxies) and FILE_server.c (skeletons).\n"
-            "\n"
-            "  -o DIR           write the files into DIR (default: the current directory)\n"
-            "  -I DIR           search DIR for #include files (after the including file's\n"
-            "                   directory for \"file\", before it for <file>); repeatable\n"
-            "  --depfile FILE   also write a Makefile rule listing every file read\n"
-            "  -h, --help       this text\n"
-            "  --version        the version\n"
-            "\n"
-            "Diagnostics are file:line:col: error: message. Exit status: 0 success,\n"
-            "1 errors in the input (nothing written), 2 bad usage.\n");
+    fprintf(f, "usage: midl [-o DIR] [-I DIR]... [--depfile FILE] FILE.idl\n"
+               "\n"
+               "Compiles CORBA IDL into C for Midway: FILE.h (types, constants, descriptors,\n"
+               "servant structs, proxy prototypes), FILE_types.c (mw_type descriptors and\n"
+               "operation tables), FILE_client.c (proxies) and FILE_server.c (skeletons).\n"
+               "\n"
+               "  -o DIR           write the files into DIR (default: the current directory)\n"
+               "  -I DIR           search DIR for #include files (after the including file's\n"
+               "                   directory for \"file\", before it for <file>); repeatable\n"
+               "  --depfile FILE   also write a Makefile rule listing every file read\n"
+               "  -h, --help       this text\n"
+               "  --version        the version\n"
+               "\n"
+               "Diagnostics are file:line:col: error: message. Exit status: 0 success,\n"
+               "1 errors in the input (nothing written), 2 bad usage.\n");
 }
 
 /* mkdir -p */
@@ -112,7 +114,8 @@ int main(int argc, char **argv)
             printf("midl %s\n", PROJECT_VERSION);
             return 0;
         }
-        if ((!strcmp(a, "-o") || !strcmp(a, "-I") || !strcmp(a, "--depfile")) && i + 1 >= argc) {
+        if ((!strcmp(a, "-o") || !strcmp(a, "-I") || !strcmp(a, "--depfile")) &&
+            i + 1 >= argc) {
             fprintf(stderr, "midl: %s needs an argument\n", a);
             return 2;
         }

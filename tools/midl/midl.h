@@ -3,12 +3,14 @@
  * (diag.c), memory and strings (ast.c), tokens and the token stream (lexer.c, with the
  * directives of preproc.c).
  *
- * THE PIPELINE. main.c opens the main file; the parser (parser.c) pulls tokens from the
- * token stream, which runs the directives (#include, #pragma, #define and the
- * conditionals) as it meets them, and resolves every name as it is declared or used
- * (resolve.c, CORBA's declare-before-use rules), so that after parsing the AST (ast.h) is
- * complete, resolved and checked. The generators (gen_*.c) then write FOO.h,
- * FOO_types.c, FOO_client.c and FOO_server.c for the main file's declarations.
+ * THE PIPELINE. main.c opens the main file; the parser (parser.c, with consteval.c for
+ * constant expressions) pulls tokens from the token stream, which runs the directives
+ * (#include, #pragma, #define and the conditionals) as it meets them and hands pragmas
+ * and file boundaries back as events (applied by pragma.c), and resolves every name as it
+ * is declared or used (resolve.c, CORBA's declare-before-use rules), so that after
+ * parsing the AST (ast.h) is complete, resolved and checked. The generators (gen.c and
+ * gen_*.c) then write FOO.h, FOO_types.c, FOO_client.c and FOO_server.c for the main
+ * file's declarations, all in memory: nothing is written when there is an error.
  *
  * HOSTILE INPUT. The compiler never crashes on any input: every recursion is bounded
  * (MIDL_MAX_DEPTH), include nesting too, literals are range-checked, and after
@@ -24,10 +26,11 @@
 #include <stdio.h>
 
 /* Limits, each with its reason. */
-#define MIDL_MAX_DEPTH 200        /* nesting of scopes, types and expressions: far beyond
-                                     any real file, well inside the C stack */
-#define MIDL_MAX_INCLUDE_DEPTH 64 /* #include nesting (each file is read once anyway) */
-#define MIDL_MAX_ERRORS 50        /* past this many the rest is noise */
+#define MIDL_MAX_DEPTH                                                                         \
+    200                            /* nesting of scopes, types and expressions: far beyond     \
+                                      any real file, well inside the C stack */
+#define MIDL_MAX_INCLUDE_DEPTH 64  /* #include nesting (each file is read once anyway) */
+#define MIDL_MAX_ERRORS 50         /* past this many the rest is noise */
 #define MIDL_MAX_FILE (256u << 20) /* largest source file read: 256 MiB */
 
 #if defined(__GNUC__)
@@ -124,18 +127,81 @@ typedef enum tok_kind {
     TK_CHAR,   /* ival: the character's value 0..255 */
     TK_STRING, /* text, len: the value, escapes decoded; adjacent literals not yet joined */
     /* punctuation */
-    TK_SEMI, TK_LBRACE, TK_RBRACE, TK_LPAREN, TK_RPAREN, TK_LT, TK_GT, TK_LBRACKET,
-    TK_RBRACKET, TK_COMMA, TK_COLON, TK_SCOPE, TK_EQ, TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH,
-    TK_PERCENT, TK_TILDE, TK_PIPE, TK_CARET, TK_AMP, TK_SHL, TK_SHR, TK_AT,
+    TK_SEMI,
+    TK_LBRACE,
+    TK_RBRACE,
+    TK_LPAREN,
+    TK_RPAREN,
+    TK_LT,
+    TK_GT,
+    TK_LBRACKET,
+    TK_RBRACKET,
+    TK_COMMA,
+    TK_COLON,
+    TK_SCOPE,
+    TK_EQ,
+    TK_PLUS,
+    TK_MINUS,
+    TK_STAR,
+    TK_SLASH,
+    TK_PERCENT,
+    TK_TILDE,
+    TK_PIPE,
+    TK_CARET,
+    TK_AMP,
+    TK_SHL,
+    TK_SHR,
+    TK_AT,
     /* keywords (IDL keywords are case-sensitive; a case-insensitive match is an error) */
     TK_KW_FIRST_,
-    TK_ABSTRACT = TK_KW_FIRST_, TK_ANY, TK_ATTRIBUTE, TK_BOOLEAN, TK_CASE, TK_CHAR_KW,
-    TK_CONST, TK_CONTEXT, TK_CUSTOM, TK_DEFAULT, TK_DOUBLE, TK_ENUM, TK_EXCEPTION,
-    TK_FACTORY, TK_FALSE, TK_FIXED, TK_FLOAT_KW, TK_IN, TK_INOUT, TK_INTERFACE, TK_LOCAL,
-    TK_LONG, TK_MODULE, TK_NATIVE, TK_OBJECT, TK_OCTET, TK_ONEWAY, TK_OUT, TK_PRIVATE,
-    TK_PUBLIC, TK_RAISES, TK_READONLY, TK_SEQUENCE, TK_SHORT, TK_STRING_KW, TK_STRUCT,
-    TK_SUPPORTS, TK_SWITCH, TK_TRUE, TK_TRUNCATABLE, TK_TYPEDEF, TK_UNSIGNED, TK_UNION,
-    TK_VALUEBASE, TK_VALUETYPE, TK_VOID, TK_WCHAR, TK_WSTRING,
+    TK_ABSTRACT = TK_KW_FIRST_,
+    TK_ANY,
+    TK_ATTRIBUTE,
+    TK_BOOLEAN,
+    TK_CASE,
+    TK_CHAR_KW,
+    TK_CONST,
+    TK_CONTEXT,
+    TK_CUSTOM,
+    TK_DEFAULT,
+    TK_DOUBLE,
+    TK_ENUM,
+    TK_EXCEPTION,
+    TK_FACTORY,
+    TK_FALSE,
+    TK_FIXED,
+    TK_FLOAT_KW,
+    TK_IN,
+    TK_INOUT,
+    TK_INTERFACE,
+    TK_LOCAL,
+    TK_LONG,
+    TK_MODULE,
+    TK_NATIVE,
+    TK_OBJECT,
+    TK_OCTET,
+    TK_ONEWAY,
+    TK_OUT,
+    TK_PRIVATE,
+    TK_PUBLIC,
+    TK_RAISES,
+    TK_READONLY,
+    TK_SEQUENCE,
+    TK_SHORT,
+    TK_STRING_KW,
+    TK_STRUCT,
+    TK_SUPPORTS,
+    TK_SWITCH,
+    TK_TRUE,
+    TK_TRUNCATABLE,
+    TK_TYPEDEF,
+    TK_UNSIGNED,
+    TK_UNION,
+    TK_VALUEBASE,
+    TK_VALUETYPE,
+    TK_VOID,
+    TK_WCHAR,
+    TK_WSTRING,
     TK_KW_END_,
     /* events of the token stream, in source order among the tokens */
     TK_PRAGMA,     /* text: the pragma's line after "#pragma " */

@@ -5,18 +5,18 @@
 #include "ast.h"
 
 typedef struct parser {
-    token tok;            /* the current token */
-    token *pending;       /* events met since the last definition boundary */
+    token tok;      /* the current token */
+    token *pending; /* events met since the last definition boundary */
     size_t npending, cappending;
-    scope *scope;         /* the scope declarations go into */
-    decl *owner;          /* its owner (NULL: global) */
-    const char *prefix;   /* the #pragma prefix in force ("" for none) */
+    scope *scope;               /* the scope declarations go into */
+    decl *owner;                /* its owner (NULL: global) */
+    const char *prefix;         /* the #pragma prefix in force ("" for none) */
     const char **file_prefixes; /* saved at each #include, restored at its end */
     size_t nfile_prefixes;
-    int depth;            /* recursion depth, bounded by MIDL_MAX_DEPTH */
-    bool abort;           /* nesting too deep: the rest of the input is skipped */
-    int in_template;      /* inside sequence<...> or string<...>: '>>' closes, not shifts */
-    decl **forwards;      /* structs and unions declared forward, to check they get defined */
+    int depth;       /* recursion depth, bounded by MIDL_MAX_DEPTH */
+    bool abort;      /* nesting too deep: the rest of the input is skipped */
+    int in_template; /* inside sequence<...> or string<...>: '>>' closes, not shifts */
+    decl **forwards; /* structs and unions declared forward, to check they get defined */
     size_t nforwards;
 } parser;
 
@@ -33,6 +33,10 @@ bool p_enter(parser *p);
 void p_leave(parser *p);
 /* A scoped name ("A::B", "::A"); false (reported) when none is there. */
 bool p_scoped_name(parser *p, scoped_name *out);
+
+/* Runs the events (pragmas, include starts and ends) met since the last definition
+ * boundary, in order (pragma.c). The parser calls it between declarations. */
+void flush_events(parser *p);
 
 /* Constant expressions (consteval.c). The expression is evaluated in the type of its use
  * (CORBA 3.0, 3.10.2): `target` is that type (typedefs followed). On success *out holds

@@ -17,9 +17,9 @@ static bool struct_dcl(parser *p, type **out);
 static bool union_dcl(parser *p, type **out);
 static bool enum_dcl(parser *p, type **out);
 
-/* ---- tokens -------------------------------------------------------------------------------- */
+/* ---- tokens --------------------------------------------------------------------------------
+ */
 
-static void flush_events(parser *p);
 
 void p_advance(parser *p)
 {
@@ -61,11 +61,18 @@ static const char *tok_desc(const token *t)
 {
     static char buf[96];
     switch (t->kind) {
-    case TK_IDENT: snprintf(buf, sizeof buf, "identifier '%.60s'", t->text); break;
-    case TK_INT: case TK_FLOAT: return "a number";
-    case TK_CHAR: return "a character literal";
-    case TK_STRING: return "a string literal";
-    default: return tok_name(t->kind);
+    case TK_IDENT:
+        snprintf(buf, sizeof buf, "identifier '%.60s'", t->text);
+        break;
+    case TK_INT:
+    case TK_FLOAT:
+        return "a number";
+    case TK_CHAR:
+        return "a character literal";
+    case TK_STRING:
+        return "a string literal";
+    default:
+        return tok_name(t->kind);
     }
     return buf;
 }
@@ -88,8 +95,10 @@ bool p_enter(parser *p)
 {
     if (p->depth >= MIDL_MAX_DEPTH) {
         if (!p->abort)
-            error_at(p->tok.loc, "nesting deeper than %d levels; the rest of the file is "
-                     "not read", MIDL_MAX_DEPTH);
+            error_at(p->tok.loc,
+                     "nesting deeper than %d levels; the rest of the file is "
+                     "not read",
+                     MIDL_MAX_DEPTH);
         p->abort = true;
         p->tok.kind = TK_EOF;
         return false;
@@ -98,7 +107,10 @@ bool p_enter(parser *p)
     return true;
 }
 
-void p_leave(parser *p) { p->depth--; }
+void p_leave(parser *p)
+{
+    p->depth--;
+}
 
 bool p_scoped_name(parser *p, scoped_name *out)
 {
@@ -214,108 +226,6 @@ static void annotations(parser *p)
     }
 }
 
-/* ---- pragmas and file events ------------------------------------------------------------- */
-
-static const char *pragma_word(const char **s)
-{
-    while (**s == ' ' || **s == '\t')
-        (*s)++;
-    const char *b = *s;
-    while (**s && **s != ' ' && **s != '\t')
-        (*s)++;
-    return xstrndup(b, (size_t)(*s - b));
-}
-
-/* A "quoted" string in pragma text; NULL when absent. */
-static char *pragma_string(const char **s)
-{
-    while (**s == ' ' || **s == '\t')
-        (*s)++;
-    if (**s != '"')
-        return NULL;
-    const char *b = ++*s;
-    while (**s && **s != '"')
-        (*s)++;
-    if (**s != '"')
-        return NULL;
-    char *r = xstrndup(b, (size_t)(*s - b));
-    (*s)++;
-    return r;
-}
-
-static decl *pragma_target(parser *p, const token *t, const char *name)
-{
-    scoped_name n = {.loc = t->loc, .absolute = strncmp(name, "::", 2) == 0};
-    const char *s = n.absolute ? name + 2 : name;
-    size_t cap = 0;
-    for (;;) {
-        const char *e = strstr(s, "::");
-        size_t len = e ? (size_t)(e - s) : strlen(s);
-        if (n.n == cap) {
-            cap = cap ? cap * 2 : 4;
-            n.parts = xrealloc(n.parts, cap * sizeof *n.parts);
-        }
-        n.parts[n.n++] = xstrndup(s, len);
-        if (!e || len == 0)
-            break;
-        s = e + 2;
-    }
-    if (!n.parts[n.n - 1][0]) {
-        error_at(t->loc, "#pragma needs a name");
-        return NULL;
-    }
-    return resolve_name(p->scope, &n);
-}
-
-/* Applies a pragma (its form was checked by preproc.c). */
-static void pragma(parser *p, const token *t)
-{
-    const char *s = t->text;
-    const char *word = pragma_word(&s);
-    if (strcmp(word, "prefix") == 0) {
-        p->prefix = pragma_string(&s);
-    } else if (strcmp(word, "ID") == 0) {
-        const char *name = pragma_word(&s);
-        char *id = pragma_string(&s);
-        decl *d = pragma_target(p, t, name);
-        if (d && !strchr(id, ':'))
-            error_at(t->loc, "'%s' is not a repository id (\"IDL:name:1.0\" and the like)", id);
-        else if (d)
-            d->repo_id = id;
-    } else if (strcmp(word, "version") == 0) {
-        const char *name = pragma_word(&s);
-        unsigned major = 0, minor = 0;
-        sscanf(s, "%u.%u", &major, &minor);
-        decl *d = pragma_target(p, t, name);
-        if (d && strncmp(d->repo_id, "IDL:", 4) == 0) {
-            const char *colon = strrchr(d->repo_id, ':');
-            d->repo_id = xasprintf("%.*s:%u.%u", (int)(colon - d->repo_id), d->repo_id, major,
-                                   minor);
-        }
-    }
-}
-
-/* Runs the events met since the last definition boundary, in order: pragmas, and the
- * start and end of included files (each file starts with no #pragma prefix, and the
- * includer's prefix is back after it, as CORBA says). */
-static void flush_events(parser *p)
-{
-    for (size_t i = 0; i < p->npending; i++) {
-        const token *e = &p->pending[i];
-        if (e->kind == TK_PRAGMA) {
-            pragma(p, e);
-        } else if (e->kind == TK_FILE_ENTER) {
-            p->file_prefixes = xrealloc(p->file_prefixes,
-                                        (p->nfile_prefixes + 1) * sizeof *p->file_prefixes);
-            p->file_prefixes[p->nfile_prefixes++] = p->prefix;
-            p->prefix = "";
-        } else if (e->kind == TK_FILE_LEAVE && p->nfile_prefixes) {
-            p->prefix = p->file_prefixes[--p->nfile_prefixes];
-        }
-    }
-    p->npending = 0;
-}
-
 /* ---- declarations ---------------------------------------------------------------------- */
 
 static const char *make_repo_id(parser *p, const char *scoped)
@@ -350,7 +260,7 @@ static decl *new_decl(parser *p, decl_kind k, const token *name)
         d->cname = c_ident(d->name);
         if (strncmp(d->name, "midl_", 5) == 0)
             error_at(name->loc, "names starting with 'midl_' are reserved for the generated "
-                     "code");
+                                "code");
     }
     d->repo_id = make_repo_id(p, d->scoped);
     return d;
@@ -397,7 +307,11 @@ static type *named_type(decl *d)
 static type *type_of_decl(decl *d, loc l)
 {
     switch (d->kind) {
-    case DK_STRUCT: case DK_UNION: case DK_ENUM: case DK_TYPEDEF: case DK_INTERFACE:
+    case DK_STRUCT:
+    case DK_UNION:
+    case DK_ENUM:
+    case DK_TYPEDEF:
+    case DK_INTERFACE:
         return named_type(d);
     case DK_EXCEPTION:
         error_at(l, "'%s' is an exception, which is not a type", d->scoped);
@@ -405,7 +319,8 @@ static type *type_of_decl(decl *d, loc l)
     default:
         error_at(l, "'%s' is %s %s, not a type", d->scoped,
                  d->kind == DK_ENUMERATOR || d->kind == DK_OPERATION || d->kind == DK_ATTRIBUTE
-                     ? "an" : "a",
+                     ? "an"
+                     : "a",
                  decl_kind_name(d->kind));
         return NULL;
     }
@@ -418,21 +333,45 @@ static bool simple_type(parser *p, bool seq_ok, type **out)
 {
     token t = p->tok;
     switch (t.kind) {
-    case TK_SHORT: p_advance(p); *out = type_basic(TY_SHORT); return true;
-    case TK_FLOAT_KW: p_advance(p); *out = type_basic(TY_FLOAT); return true;
-    case TK_DOUBLE: p_advance(p); *out = type_basic(TY_DOUBLE); return true;
-    case TK_CHAR_KW: p_advance(p); *out = type_basic(TY_CHAR); return true;
-    case TK_BOOLEAN: p_advance(p); *out = type_basic(TY_BOOLEAN); return true;
-    case TK_OCTET: p_advance(p); *out = type_basic(TY_OCTET); return true;
-    case TK_ANY: p_advance(p); *out = type_basic(TY_ANY); return true;
-    case TK_OBJECT: p_advance(p); *out = type_basic(TY_OBJECT); return true;
+    case TK_SHORT:
+        p_advance(p);
+        *out = type_basic(TY_SHORT);
+        return true;
+    case TK_FLOAT_KW:
+        p_advance(p);
+        *out = type_basic(TY_FLOAT);
+        return true;
+    case TK_DOUBLE:
+        p_advance(p);
+        *out = type_basic(TY_DOUBLE);
+        return true;
+    case TK_CHAR_KW:
+        p_advance(p);
+        *out = type_basic(TY_CHAR);
+        return true;
+    case TK_BOOLEAN:
+        p_advance(p);
+        *out = type_basic(TY_BOOLEAN);
+        return true;
+    case TK_OCTET:
+        p_advance(p);
+        *out = type_basic(TY_OCTET);
+        return true;
+    case TK_ANY:
+        p_advance(p);
+        *out = type_basic(TY_ANY);
+        return true;
+    case TK_OBJECT:
+        p_advance(p);
+        *out = type_basic(TY_OBJECT);
+        return true;
     case TK_LONG:
         p_advance(p);
         if (p_accept(p, TK_LONG)) {
             *out = type_basic(TY_LONGLONG);
         } else if (p->tok.kind == TK_DOUBLE) {
             error_at(t.loc, "long double is not supported (no codec has a portable C "
-                     "representation for it)");
+                            "representation for it)");
             p_advance(p);
             *out = type_basic(TY_DOUBLE);
         } else {
@@ -450,7 +389,8 @@ static bool simple_type(parser *p, bool seq_ok, type **out)
             return false;
         }
         return true;
-    case TK_STRING_KW: case TK_WSTRING: {
+    case TK_STRING_KW:
+    case TK_WSTRING: {
         p_advance(p);
         type *s = type_new(TY_STRING);
         if (t.kind == TK_WSTRING)
@@ -488,10 +428,11 @@ static bool simple_type(parser *p, bool seq_ok, type **out)
     case TK_SEQUENCE:
         if (!seq_ok) {
             error_at(t.loc, "an anonymous sequence cannot be used here; name it with typedef "
-                     "(the C mapping needs a type name)");
+                            "(the C mapping needs a type name)");
         }
         return sequence_type(p, out);
-    case TK_IDENT: case TK_SCOPE: {
+    case TK_IDENT:
+    case TK_SCOPE: {
         scoped_name n;
         if (!p_scoped_name(p, &n))
             return false;
@@ -535,8 +476,9 @@ static bool type_spec(parser *p, bool constr, type **out)
             error_at(p->tok.loc, "a type cannot be defined here");
         if (!p_enter(p))
             return false;
-        bool ok = k == TK_STRUCT ? struct_dcl(p, out) : k == TK_UNION ? union_dcl(p, out)
-                                                                      : enum_dcl(p, out);
+        bool ok = k == TK_STRUCT  ? struct_dcl(p, out)
+                  : k == TK_UNION ? union_dcl(p, out)
+                                  : enum_dcl(p, out);
         p_leave(p);
         return ok;
     }
@@ -587,8 +529,10 @@ static void check_complete(const type *t, loc l)
         }
         if (t->kind == TY_NAMED && (t->decl->kind == DK_STRUCT || t->decl->kind == DK_UNION) &&
             !t->decl->defined)
-            error_at(l, "'%s' is incomplete here: a %s can contain itself only through a "
-                     "sequence", t->decl->scoped, decl_kind_name(t->decl->kind));
+            error_at(l,
+                     "'%s' is incomplete here: a %s can contain itself only through a "
+                     "sequence",
+                     t->decl->scoped, decl_kind_name(t->decl->kind));
         return;
     }
 }
@@ -599,9 +543,10 @@ static void check_member_name(const member *v, uint32_t n, const member *m)
 {
     for (uint32_t i = 0; i < n; i++) {
         if (ascii_casecmp(v[i].name, m->name) == 0) {
-            error_at(m->loc, strcmp(v[i].name, m->name) == 0
-                                 ? "duplicate member '%s'"
-                                 : "member '%s' differs only in case from an earlier one",
+            error_at(m->loc,
+                     strcmp(v[i].name, m->name) == 0
+                         ? "duplicate member '%s'"
+                         : "member '%s' differs only in case from an earlier one",
                      m->name);
             note_at(v[i].loc, "the earlier member '%s' is here", v[i].name);
             return;
@@ -616,8 +561,8 @@ static void check_member_name(const member *v, uint32_t n, const member *m)
 
 static member make_member(const token *name, type *t)
 {
-    return (member){.name = name->text, .cname = c_ident(name->text), .type = t,
-                    .loc = name->loc};
+    return (member){
+        .name = name->text, .cname = c_ident(name->text), .type = t, .loc = name->loc};
 }
 
 /* members of a struct or exception: (type_spec declarators ';')* up to '}'. */
@@ -859,8 +804,10 @@ static bool union_dcl(parser *p, type **out)
     ok = ok && p_expect(p, TK_LBRACE, "'{'");
     if (ok && !type_is_discriminator(d->u.un.disc)) {
         char *t = type_describe(d->u.un.disc);
-        error_at(dl, "a union cannot switch on %s (only integer, char, boolean and enum "
-                 "types)", t);
+        error_at(dl,
+                 "a union cannot switch on %s (only integer, char, boolean and enum "
+                 "types)",
+                 t);
         xfree(t);
         d->u.un.disc = type_basic(TY_LONG);
     }
@@ -980,10 +927,14 @@ static bool const_dcl(parser *p)
     return true;
 }
 
-/* ---- interfaces ------------------------------------------------------------------------------ */
+/* ---- interfaces
+ * ------------------------------------------------------------------------------ */
 
 /* A parameter or attribute type: no anonymous sequences, no definitions. */
-static bool param_type(parser *p, type **out) { return simple_type(p, false, out); }
+static bool param_type(parser *p, type **out)
+{
+    return simple_type(p, false, out);
+}
 
 static decl *new_op(parser *p, decl *itf, const token *name, type *ret)
 {
@@ -1120,8 +1071,8 @@ static bool op_dcl(parser *p, decl *itf)
                 error_at(n.loc, "'%s' is listed twice", e->scoped);
                 continue;
             }
-            op->u.op.raises = xrealloc(op->u.op.raises,
-                                       (op->u.op.nraises + 1) * sizeof *op->u.op.raises);
+            op->u.op.raises =
+                xrealloc(op->u.op.raises, (op->u.op.nraises + 1) * sizeof *op->u.op.raises);
             op->u.op.raises[op->u.op.nraises++] = e;
         } while (p_accept(p, TK_COMMA));
         if (!p_expect(p, TK_RPAREN, "',' or ')'"))
@@ -1137,7 +1088,7 @@ static bool op_dcl(parser *p, decl *itf)
         for (uint32_t i = 0; i < op->u.op.n; i++)
             if (op->u.op.v[i].dir != DIR_IN)
                 error_at(op->u.op.v[i].m.loc, "a oneway operation can have only in "
-                         "parameters");
+                                              "parameters");
         if (op->u.op.nraises)
             error_at(at, "a oneway operation cannot raise exceptions");
     }
@@ -1186,8 +1137,10 @@ static void finish_interface(decl *d)
     qsort(byid, d->u.itf.nall, sizeof *byid, cmp_op_id);
     for (uint32_t i = 1; i < d->u.itf.nall; i++)
         if (byid[i - 1]->u.op.id == byid[i]->u.op.id)
-            error_at(d->loc, "the operation ids of '%s' and '%s' collide (FNV-1a of the "
-                     "name); rename one", byid[i - 1]->name, byid[i]->name);
+            error_at(d->loc,
+                     "the operation ids of '%s' and '%s' collide (FNV-1a of the "
+                     "name); rename one",
+                     byid[i - 1]->name, byid[i]->name);
     xfree(byid);
 
     cname_register(xasprintf("%s_servant", d->cname), d->loc, "servant struct");
@@ -1216,8 +1169,8 @@ static bool interface_dcl(parser *p)
 {
     loc kw = p->tok.loc;
     if (p->tok.kind == TK_ABSTRACT || p->tok.kind == TK_LOCAL) {
-        error_at(kw, "%s interfaces are not supported", p->tok.kind == TK_ABSTRACT ? "abstract"
-                                                                                  : "local");
+        error_at(kw, "%s interfaces are not supported",
+                 p->tok.kind == TK_ABSTRACT ? "abstract" : "local");
         p_advance(p);
     }
     if (!p_expect(p, TK_INTERFACE, "'interface'"))
@@ -1244,8 +1197,10 @@ static bool interface_dcl(parser *p)
                 continue;
             }
             if (!b->defined || b == d) {
-                error_at(n.loc, "'%s' is only forward declared; an interface can inherit only "
-                         "from a defined one", b->scoped);
+                error_at(n.loc,
+                         "'%s' is only forward declared; an interface can inherit only "
+                         "from a defined one",
+                         b->scoped);
                 continue;
             }
             bool dup = false;
@@ -1285,15 +1240,20 @@ static bool interface_dcl(parser *p)
     return true;
 }
 
-/* ---- definitions ------------------------------------------------------------------------------ */
+/* ---- definitions
+ * ------------------------------------------------------------------------------ */
 
 static bool type_dcl(parser *p)
 {
     switch (p->tok.kind) {
-    case TK_TYPEDEF: return typedef_dcl(p);
-    case TK_STRUCT: return struct_dcl(p, NULL);
-    case TK_UNION: return union_dcl(p, NULL);
-    case TK_ENUM: return enum_dcl(p, NULL);
+    case TK_TYPEDEF:
+        return typedef_dcl(p);
+    case TK_STRUCT:
+        return struct_dcl(p, NULL);
+    case TK_UNION:
+        return union_dcl(p, NULL);
+    case TK_ENUM:
+        return enum_dcl(p, NULL);
     default:
         error_at(p->tok.loc, "native types are not supported");
         return false;
@@ -1306,7 +1266,11 @@ static bool export(parser *p, decl *itf)
     bool ok;
     const char *what;
     switch (p->tok.kind) {
-    case TK_TYPEDEF: case TK_STRUCT: case TK_UNION: case TK_ENUM: case TK_NATIVE:
+    case TK_TYPEDEF:
+    case TK_STRUCT:
+    case TK_UNION:
+    case TK_ENUM:
+    case TK_NATIVE:
         what = "a type declaration";
         ok = type_dcl(p);
         break;
@@ -1318,11 +1282,13 @@ static bool export(parser *p, decl *itf)
         what = "an exception";
         ok = exception_dcl(p);
         break;
-    case TK_READONLY: case TK_ATTRIBUTE:
+    case TK_READONLY:
+    case TK_ATTRIBUTE:
         what = "an attribute";
         ok = attr_dcl(p, itf);
         break;
-    case TK_INTERFACE: case TK_MODULE:
+    case TK_INTERFACE:
+    case TK_MODULE:
         error_at(p->tok.loc, "a %s cannot be declared inside an interface",
                  p->tok.kind == TK_MODULE ? "module" : "interface");
         return false;
@@ -1373,11 +1339,17 @@ static bool definition(parser *p)
         what = "the module";
         ok = module_dcl(p);
         break;
-    case TK_INTERFACE: case TK_ABSTRACT: case TK_LOCAL:
+    case TK_INTERFACE:
+    case TK_ABSTRACT:
+    case TK_LOCAL:
         what = "the interface";
         ok = interface_dcl(p);
         break;
-    case TK_TYPEDEF: case TK_STRUCT: case TK_UNION: case TK_ENUM: case TK_NATIVE:
+    case TK_TYPEDEF:
+    case TK_STRUCT:
+    case TK_UNION:
+    case TK_ENUM:
+    case TK_NATIVE:
         what = "the type declaration";
         ok = type_dcl(p);
         break;
@@ -1389,7 +1361,8 @@ static bool definition(parser *p)
         what = "the exception";
         ok = exception_dcl(p);
         break;
-    case TK_VALUETYPE: case TK_CUSTOM:
+    case TK_VALUETYPE:
+    case TK_CUSTOM:
         error_at(p->tok.loc, "value types are not supported");
         return false;
     default:

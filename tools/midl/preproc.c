@@ -14,19 +14,19 @@
 #define MAX_DIRECTIVE 65536
 
 typedef struct dline {
-    char *s;   /* the text */
-    loc *at;   /* at[i]: position of s[i]; at[len]: position of the line's end */
+    char *s; /* the text */
+    loc *at; /* at[i]: position of s[i]; at[len]: position of the line's end */
     size_t len;
     size_t cap; /* of s and at, one more for the end */
     size_t i;   /* the scanning position */
 } dline;
 
 typedef struct cond {
-    bool active;     /* the current group is being read */
-    bool taken;      /* one of the groups of this #if has been true */
-    bool outer;      /* the enclosing group was active */
+    bool active; /* the current group is being read */
+    bool taken;  /* one of the groups of this #if has been true */
+    bool outer;  /* the enclosing group was active */
     bool seen_else;
-    loc loc;         /* of the #if, for "unterminated" */
+    loc loc; /* of the #if, for "unterminated" */
 } cond;
 
 static cond *conds;
@@ -39,7 +39,10 @@ static uint32_t *main_incs;
 static size_t nmain_incs;
 static bool no_includes;
 
-void pp_disable_includes(bool off) { no_includes = off; }
+void pp_disable_includes(bool off)
+{
+    no_includes = off;
+}
 
 void pp_add_include_dir(const char *dir)
 {
@@ -73,8 +76,14 @@ void pp_reset(void)
     nmain_incs = 0;
 }
 
-bool pp_skipping(void) { return nconds && !conds[nconds - 1].active; }
-size_t pp_cond_depth(void) { return nconds; }
+bool pp_skipping(void)
+{
+    return nconds && !conds[nconds - 1].active;
+}
+size_t pp_cond_depth(void)
+{
+    return nconds;
+}
 
 void pp_file_end(lexer *lx)
 {
@@ -112,7 +121,8 @@ static bool read_line(lexer *lx, dline *d)
     while (lx->p < lx->end) {
         char c = *lx->p;
         if (c == '\\' && lx->p + 1 < lx->end &&
-            (lx->p[1] == '\n' || (lx->p[1] == '\r' && lx->p + 2 < lx->end && lx->p[2] == '\n'))) {
+            (lx->p[1] == '\n' ||
+             (lx->p[1] == '\r' && lx->p + 2 < lx->end && lx->p[2] == '\n'))) {
             lx->p++;
             if (*lx->p == '\r')
                 lx->p++;
@@ -144,7 +154,8 @@ static bool read_line(lexer *lx, dline *d)
             break;
         } else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '*') {
             lx->p += 2;
-            while (lx->p < lx->end && !(*lx->p == '*' && lx->p + 1 < lx->end && lx->p[1] == '/'))
+            while (lx->p < lx->end &&
+                   !(*lx->p == '*' && lx->p + 1 < lx->end && lx->p[1] == '/'))
                 lex_advance(lx);
             if (lx->p >= lx->end) {
                 error_at(here, "unterminated comment");
@@ -186,7 +197,10 @@ static bool ident_start(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-static bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+static bool ident_char(char c)
+{
+    return ident_start(c) || (c >= '0' && c <= '9');
+}
 
 /* The identifier at d->i (advancing past it), or NULL. */
 static char *dident(dline *d)
@@ -200,7 +214,10 @@ static char *dident(dline *d)
     return xstrndup(d->s + s, d->i - s);
 }
 
-static loc dloc(const dline *d) { return d->at[d->i < d->len ? d->i : d->len]; }
+static loc dloc(const dline *d)
+{
+    return d->at[d->i < d->len ? d->i : d->len];
+}
 
 /* Warns about anything but blanks left on the line. */
 static void dend(dline *d, const char *directive)
@@ -239,11 +256,13 @@ static void do_define(dline *d)
     while (end > d->i && (d->s[end - 1] == ' ' || d->s[end - 1] == '\t'))
         end--;
     long old = find_macro(name);
-    char *m = end > d->i ? xasprintf("%s=%.*s", name, (int)(end - d->i), d->s + d->i)
-                         : xstrdup(name);
+    char *m =
+        end > d->i ? xasprintf("%s=%.*s", name, (int)(end - d->i), d->s + d->i) : xstrdup(name);
     if (end > d->i)
-        warning_at(at, "midl does not substitute macros in IDL text: '%s' counts only in "
-                   "#if and #ifdef", name);
+        warning_at(at,
+                   "midl does not substitute macros in IDL text: '%s' counts only in "
+                   "#if and #ifdef",
+                   name);
     if (old >= 0) {
         xfree(macros[old]);
         macros[old] = m;
@@ -271,7 +290,8 @@ static void do_undef(dline *d)
     dend(d, "undef");
 }
 
-/* ---- #if expressions: integers, defined, ! ~ - + * / % << >> < > <= >= == != & ^ | && || ?: */
+/* ---- #if expressions: integers, defined, ! ~ - + * / % << >> < > <= >= == != & ^ | && || ?:
+ */
 
 typedef struct pexpr {
     dline *d;
@@ -329,7 +349,7 @@ static int64_t p_primary(pexpr *e)
     } else if (p_eat(e, "!")) {
         v = !p_primary(e);
     } else if (p_eat(e, "~")) {
-        v = (int64_t)~(uint64_t)p_primary(e);
+        v = (int64_t) ~(uint64_t)p_primary(e);
     } else if (p_eat(e, "-")) {
         v = (int64_t)(0 - (uint64_t)p_primary(e));
     } else if (p_eat(e, "+")) {
@@ -365,8 +385,16 @@ static int64_t p_primary(pexpr *e)
 
 /* Binary operators by precedence, lowest first. */
 static const char *const pp_levels[][5] = {
-    {"||"}, {"&&"}, {"|"}, {"^"}, {"&"}, {"==", "!="}, {"<=", ">=", "<", ">"},
-    {"<<", ">>"}, {"+", "-"}, {"*", "/", "%"},
+    {"||"},
+    {"&&"},
+    {"|"},
+    {"^"},
+    {"&"},
+    {"==", "!="},
+    {"<=", ">=", "<", ">"},
+    {"<<", ">>"},
+    {"+", "-"},
+    {"*", "/", "%"},
 };
 
 static int64_t p_binary(pexpr *e, int level)
@@ -385,22 +413,38 @@ static int64_t p_binary(pexpr *e, int level)
             return l;
         int64_t r = p_binary(e, level + 1);
         uint64_t ul = (uint64_t)l, ur = (uint64_t)r;
-        if (!strcmp(op, "||")) l = l || r;
-        else if (!strcmp(op, "&&")) l = l && r;
-        else if (!strcmp(op, "|")) l = (int64_t)(ul | ur);
-        else if (!strcmp(op, "^")) l = (int64_t)(ul ^ ur);
-        else if (!strcmp(op, "&")) l = (int64_t)(ul & ur);
-        else if (!strcmp(op, "==")) l = l == r;
-        else if (!strcmp(op, "!=")) l = l != r;
-        else if (!strcmp(op, "<=")) l = l <= r;
-        else if (!strcmp(op, ">=")) l = l >= r;
-        else if (!strcmp(op, "<")) l = l < r;
-        else if (!strcmp(op, ">")) l = l > r;
-        else if (!strcmp(op, "<<")) l = (int64_t)(ul << (ur & 63));
-        else if (!strcmp(op, ">>")) l = (int64_t)(ul >> (ur & 63));
-        else if (!strcmp(op, "+")) l = (int64_t)(ul + ur);
-        else if (!strcmp(op, "-")) l = (int64_t)(ul - ur);
-        else if (!strcmp(op, "*")) l = (int64_t)(ul * ur);
+        if (!strcmp(op, "||"))
+            l = l || r;
+        else if (!strcmp(op, "&&"))
+            l = l && r;
+        else if (!strcmp(op, "|"))
+            l = (int64_t)(ul | ur);
+        else if (!strcmp(op, "^"))
+            l = (int64_t)(ul ^ ur);
+        else if (!strcmp(op, "&"))
+            l = (int64_t)(ul & ur);
+        else if (!strcmp(op, "=="))
+            l = l == r;
+        else if (!strcmp(op, "!="))
+            l = l != r;
+        else if (!strcmp(op, "<="))
+            l = l <= r;
+        else if (!strcmp(op, ">="))
+            l = l >= r;
+        else if (!strcmp(op, "<"))
+            l = l < r;
+        else if (!strcmp(op, ">"))
+            l = l > r;
+        else if (!strcmp(op, "<<"))
+            l = (int64_t)(ul << (ur & 63));
+        else if (!strcmp(op, ">>"))
+            l = (int64_t)(ul >> (ur & 63));
+        else if (!strcmp(op, "+"))
+            l = (int64_t)(ul + ur);
+        else if (!strcmp(op, "-"))
+            l = (int64_t)(ul - ur);
+        else if (!strcmp(op, "*"))
+            l = (int64_t)(ul * ur);
         else if (r == 0 || (r == -1 && l == INT64_MIN)) {
             p_fail(e, "division by zero in #if");
             l = 0;
@@ -447,8 +491,8 @@ static void push_cond(bool value, loc l)
         conds = xrealloc(conds, capconds * sizeof *conds);
     }
     bool outer = !pp_skipping();
-    conds[nconds++] = (cond){.active = outer && value, .taken = value, .outer = outer,
-                             .loc = l};
+    conds[nconds++] =
+        (cond){.active = outer && value, .taken = value, .outer = outer, .loc = l};
 }
 
 /* The innermost #if of the current file, or NULL (with an error). */
@@ -461,7 +505,8 @@ static cond *top_cond(lexer *lx, loc l, const char *directive)
     return &conds[nconds - 1];
 }
 
-/* ---- #include ------------------------------------------------------------------------------ */
+/* ---- #include ------------------------------------------------------------------------------
+ */
 
 static bool try_open(const char *path, uint32_t *file, bool *again)
 {
@@ -482,7 +527,8 @@ static void do_include(lexer *lx, dline *d)
     while (d->i < d->len && d->s[d->i] != close)
         d->i++;
     if (d->i >= d->len || d->i == s) {
-        error_at(at, d->i == s ? "empty file name in #include" : "unterminated file name in #include");
+        error_at(at, d->i == s ? "empty file name in #include"
+                               : "unterminated file name in #include");
         return;
     }
     char *name = xstrndup(d->s + s, d->i - s);
@@ -574,7 +620,7 @@ static bool check_pragma(dline *d, loc at)
         }
         if (!ok)
             error_at(at, "#pragma %s needs %s", word,
-                     word[0] == 'p' ? "a \"string\""
+                     word[0] == 'p'   ? "a \"string\""
                      : word[0] == 'I' ? "a name and a \"repository id\""
                                       : "a name and MAJOR.MINOR");
     } else {
@@ -629,9 +675,8 @@ void pp_directive(lexer *lx)
         if (c && c->seen_else) {
             error_at(at, "#%s after #else", name);
         } else if (c) {
-            bool v = name[1] == 'l' && name[2] == 'i'
-                         ? (c->outer && !c->taken && eval_if(&d))
-                         : !c->taken;
+            bool v = name[1] == 'l' && name[2] == 'i' ? (c->outer && !c->taken && eval_if(&d))
+                                                      : !c->taken;
             if (name[2] == 's') {
                 c->seen_else = true;
                 if (c->outer)

@@ -8,9 +8,9 @@
 #include "ast.h"
 
 struct scope {
-    decl *owner;   /* NULL: the global scope */
+    decl *owner; /* NULL: the global scope */
     scope *parent;
-    decl **slots;  /* open addressing, keyed by the lowercased name */
+    decl **slots; /* open addressing, keyed by the lowercased name */
     size_t cap, n;
 };
 
@@ -49,8 +49,14 @@ scope *scope_global(void)
     return global;
 }
 
-scope *scope_parent(const scope *s) { return s->parent; }
-decl *scope_owner(const scope *s) { return s->owner; }
+scope *scope_parent(const scope *s)
+{
+    return s->parent;
+}
+decl *scope_owner(const scope *s)
+{
+    return s->owner;
+}
 
 decl *scope_find_local(const scope *s, const char *name)
 {
@@ -72,7 +78,8 @@ static void insert(scope *s, decl *d)
         decl **slots = xcalloc(cap, sizeof *slots);
         for (size_t j = 0; j < s->cap; j++)
             if (s->slots[j])
-                for (size_t i = hash_nocase(s->slots[j]->name) & (cap - 1);; i = (i + 1) & (cap - 1))
+                for (size_t i = hash_nocase(s->slots[j]->name) & (cap - 1);;
+                     i = (i + 1) & (cap - 1))
                     if (!slots[i]) {
                         slots[i] = s->slots[j];
                         break;
@@ -96,8 +103,10 @@ bool scope_declare(scope *s, decl *d)
         if (strcmp(old->name, d->name) == 0)
             error_at(d->loc, "redefinition of '%s'", d->name);
         else
-            error_at(d->loc, "'%s' collides with '%s' (IDL identifiers differ by more than "
-                     "case)", d->name, old->name);
+            error_at(d->loc,
+                     "'%s' collides with '%s' (IDL identifiers differ by more than "
+                     "case)",
+                     d->name, old->name);
         note_at(old->loc, "'%s' was declared here as %s %s", old->name,
                 old->kind == DK_INTERFACE || old->kind == DK_ENUMERATOR ? "an" : "a",
                 decl_kind_name(old->kind));
@@ -180,8 +189,8 @@ static decl *lookup_in(const scope *s, const char *name, loc l)
         if (!found) {
             found = r;
         } else if (!inherits(found->parent, r->parent) && !inherits(r->parent, found->parent)) {
-            error_at(l, "'%s' is ambiguous: inherited as '%s' and as '%s'", name,
-                     found->scoped, r->scoped);
+            error_at(l, "'%s' is ambiguous: inherited as '%s' and as '%s'", name, found->scoped,
+                     r->scoped);
             break;
         } else if (inherits(r->parent, found->parent)) {
             found = r; /* r's interface derives from found's: r hides it */
@@ -235,8 +244,10 @@ decl *resolve_name(scope *s, const scoped_name *name)
     for (uint32_t i = 1; i < name->n; i++) {
         if (!d->scope) {
             if (d->kind == DK_INTERFACE || d->kind == DK_STRUCT || d->kind == DK_UNION)
-                error_at(name->loc, "'%s' is only forward declared here; its members are "
-                         "not known yet", d->scoped);
+                error_at(name->loc,
+                         "'%s' is only forward declared here; its members are "
+                         "not known yet",
+                         d->scoped);
             else
                 error_at(name->loc, "'%s' is %s %s, which has no members to name", d->scoped,
                          d->kind == DK_ENUM || d->kind == DK_ENUMERATOR ? "an" : "a",
@@ -259,20 +270,116 @@ decl *resolve_name(scope *s, const scoped_name *name)
 /* C11 and C23 keywords, C++ keywords (headers may be read by C++), and names the
  * generated files or the headers they include define. */
 static const char *const reserved[] = {
-    "alignas", "alignof", "and", "and_eq", "asm", "assert", "auto", "bitand", "bitor",
-    "bool", "break", "case", "catch", "char", "char8_t", "char16_t", "char32_t", "class",
-    "compl", "concept", "const", "const_cast", "consteval", "constexpr", "constinit",
-    "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete", "do",
-    "double", "dynamic_cast", "else", "enum", "errno", "explicit", "export", "extern",
-    "false", "float", "for", "friend", "goto", "if", "inline", "int", "int8_t", "int16_t",
-    "int32_t", "int64_t", "intptr_t", "long", "mutable", "namespace", "new", "noexcept",
-    "not", "not_eq", "nullptr", "NULL", "offsetof", "operator", "or", "or_eq", "private",
-    "protected", "public", "register", "reinterpret_cast", "requires", "restrict",
-    "return", "short", "signed", "size_t", "sizeof", "static", "static_assert",
-    "static_cast", "struct", "switch", "template", "this", "thread_local", "throw", "true",
-    "try", "typedef", "typeid", "typename", "typeof", "typeof_unqual", "uint8_t",
-    "uint16_t", "uint32_t", "uint64_t", "uintptr_t", "union", "unsigned", "using",
-    "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
+    "alignas",
+    "alignof",
+    "and",
+    "and_eq",
+    "asm",
+    "assert",
+    "auto",
+    "bitand",
+    "bitor",
+    "bool",
+    "break",
+    "case",
+    "catch",
+    "char",
+    "char8_t",
+    "char16_t",
+    "char32_t",
+    "class",
+    "compl",
+    "concept",
+    "const",
+    "const_cast",
+    "consteval",
+    "constexpr",
+    "constinit",
+    "continue",
+    "co_await",
+    "co_return",
+    "co_yield",
+    "decltype",
+    "default",
+    "delete",
+    "do",
+    "double",
+    "dynamic_cast",
+    "else",
+    "enum",
+    "errno",
+    "explicit",
+    "export",
+    "extern",
+    "false",
+    "float",
+    "for",
+    "friend",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "int8_t",
+    "int16_t",
+    "int32_t",
+    "int64_t",
+    "intptr_t",
+    "long",
+    "mutable",
+    "namespace",
+    "new",
+    "noexcept",
+    "not",
+    "not_eq",
+    "nullptr",
+    "NULL",
+    "offsetof",
+    "operator",
+    "or",
+    "or_eq",
+    "private",
+    "protected",
+    "public",
+    "register",
+    "reinterpret_cast",
+    "requires",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "size_t",
+    "sizeof",
+    "static",
+    "static_assert",
+    "static_cast",
+    "struct",
+    "switch",
+    "template",
+    "this",
+    "thread_local",
+    "throw",
+    "true",
+    "try",
+    "typedef",
+    "typeid",
+    "typename",
+    "typeof",
+    "typeof_unqual",
+    "uint8_t",
+    "uint16_t",
+    "uint32_t",
+    "uint64_t",
+    "uintptr_t",
+    "union",
+    "unsigned",
+    "using",
+    "virtual",
+    "void",
+    "volatile",
+    "wchar_t",
+    "while",
+    "xor",
+    "xor_eq",
 };
 
 const char *c_ident(const char *name)
@@ -323,8 +430,8 @@ void cname_register(const char *cname, loc l, const char *what)
             return;
         }
         if (strcmp(cnames[i].name, cname) == 0) {
-            error_at(l, "the C name '%s' of this %s is already the C name of a %s", cname,
-                     what, cnames[i].what);
+            error_at(l, "the C name '%s' of this %s is already the C name of a %s", cname, what,
+                     cnames[i].what);
             note_at(cnames[i].loc, "that %s is declared here", cnames[i].what);
             return;
         }
