@@ -79,6 +79,30 @@ mw_expect_eq "hello_client calling a dead server exits with status 1" 1 "$?"
 mw_check "... says the call failed" grep -Eq '^ERROR : sayHello: .*(refused|timed out)' \
     "$MW_TMP/dead.out"
 mw_check "... within seconds" test $(($(date +%s) - start)) -lt 10
+
+# A reference from an earlier incarnation: a new server on the same port refuses it
+mw_start names_b 60 "$BIN/midway" names --port 0 --bind 127.0.0.1
+port_b=$(mw_port_of names_b) || exit 1
+mw_start hello_v1 60 "$BIN/hello_server" --names "$NAMES" --bind 127.0.0.1
+hello_port=$(mw_port_of hello_v1) || exit 1
+mw_wait_text hello_v1 "HelloServer ready and waiting ..." || exit 1
+{
+    pkill -KILL -P "${MW_PID[hello_v1]}"
+    mw_wait_exit hello_v1
+} 2>/dev/null
+mw_start hello_v2 60 "$BIN/hello_server" --names "127.0.0.1:$port_b" --bind 127.0.0.1 \
+    --port "$hello_port"
+mw_wait_text hello_v2 "HelloServer ready and waiting ..." || exit 1
+timeout 20 "$BIN/hello_client" --names "$NAMES" >"$MW_TMP/stale.out" 2>&1
+mw_expect_eq "a reference to the killed server's object, now on a new server, fails" 1 "$?"
+mw_check "... with no such remote object" \
+    grep -q '^ERROR : sayHello: no such remote object$' "$MW_TMP/stale.out"
+got=$(timeout 20 "$BIN/hello_client" --names "127.0.0.1:$port_b")
+mw_expect_eq "the new server's own reference works" "Hello world !!" "$(tail -n 1 <<<"$got")"
+mw_check "... and it exits after shutdown" mw_wait_exit hello_v2
+kill -TERM "${MW_PID[names_b]}"
+mw_wait_exit names_b
+
 timeout 20 "$BIN/midway" names unbind Hello --names "$NAMES" >/dev/null
 mw_expect_eq "names unbind removes the stale binding" 0 "$?"
 

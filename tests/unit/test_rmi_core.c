@@ -34,6 +34,7 @@ static char unrelated_name[] = "RmiTest::Unrelated";
 
 typedef struct account {
     _Atomic uint64_t balance;
+    atomic_int pausing; /* 1 while pause runs, 2 once it has returned */
     atomic_uint notes;
     atomic_bool frozen;
     mw_rmi_adapter *adapter; /* for close and stop */
@@ -142,6 +143,16 @@ static int acc_stop(void *self, mw_rmi_env *env)
     return 0;
 }
 
+static int acc_pause(void *self, uint32_t ms, mw_rmi_env *env)
+{
+    (void)env;
+    account *a = self;
+    atomic_store(&a->pausing, 1);
+    mw_sleep_ms(ms);
+    atomic_store(&a->pausing, 2);
+    return 0;
+}
+
 static int sav_rate(void *self, double *result, mw_rmi_env *env)
 {
     (void)self;
@@ -162,6 +173,7 @@ static const RmiTest_Account_servant account_servant = {
     .fail = acc_fail,
     .close = acc_close,
     .stop = acc_stop,
+    .pause = acc_pause,
 };
 
 static const RmiTest_Savings_servant savings_servant = {
@@ -821,6 +833,92 @@ static void rr_catch_all(void **state)
     }
 }
 
+/* Unexport waits for the calls executing on the object, so the servant may be freed. */
+typedef struct pauser {
+    const fixture *f;
+    int rc;
+} pauser;
+
+static void pause_call(void *arg)
+{
+    pauser *x = arg;
+    mw_rmi_proxy_opts o = {.rr = {.transport = x->f->transport, .timeout_ms = 2000}};
+    mw_rmi_proxy *p = NULL;
+    mw_arena *a = NULL;
+    x->rc = mw_rmi_proxy_open(&p, &x->f->acc.ref, &o);
+    if (x->rc == 0)
+        x->rc = mw_arena_create(&a, 0);
+    if (x->rc == 0)
+        x->rc = RmiTest_Account_pause(p, 300, a);
+    mw_arena_destroy(a);
+    mw_rmi_proxy_close(p);
+}
+
+static void unexport_waits(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    start_adapter(&f, MW_RR_UDP);
+    pauser x = {.f = &f};
+    mw_thread *t;
+    assert_int_equal(mw_thread_start(&t, pause_call, &x), 0);
+    uint64_t deadline = mw_now_ms() + WAIT_MS;
+    while (atomic_load(&f.acc.pausing) == 0 && mw_now_ms() < deadline)
+        mw_sleep_ms(1);
+    assert_int_equal(atomic_load(&f.acc.pausing), 1);
+    assert_int_equal(mw_rmi_adapter_unexport(f.adapter, &f.acc.ref), 0);
+    /* the call in progress finished before unexport returned, and got its reply */
+    assert_int_equal(atomic_load(&f.acc.pausing), 2);
+    mw_thread_join(t);
+    assert_int_equal(x.rc, 0);
+    stop_adapter(&f);
+}
+
+/* Proxy and adapter options: RRA and other semantics, an advertised address, R refused. */
+static void options(void **state)
+{
+    (void)state;
+    mw_addr local, adv;
+    assert_int_equal(mw_addr_parse(&local, "127.0.0.1:0", 0), 0);
+    assert_int_equal(mw_addr_parse(&adv, "127.0.0.1:0", 0), 0);
+    mw_rmi_adapter_opts ao = {.advertise = &adv};
+    fixture f = {.transport = MW_RR_UDP};
+    assert_int_equal(mw_rmi_adapter_create(&f.adapter, &local, &ao), 0);
+    assert_int_equal(mw_arena_create(&f.arena, 0), 0);
+    f.acc.adapter = f.adapter;
+    assert_int_equal(mw_rmi_adapter_export(f.adapter, &RmiTest_Account_skeleton,
+                                           &account_servant, &f.acc, 0, &f.acc.ref, f.arena),
+                     0);
+    assert_int_equal(mw_rmi_adapter_start(f.adapter), 0);
+    mw_addr bound;
+    assert_int_equal(mw_rmi_adapter_addr(f.adapter, &bound), 0);
+    /* an advertised port 0 means the bound port */
+    assert_int_equal(f.acc.ref.address.port, bound.port);
+
+    mw_arena *a;
+    assert_int_equal(mw_arena_create(&a, 0), 0);
+    const int protos[] = {MW_RR_RRA, MW_RR_RR, MW_RR_RR};
+    const int sems[] = {MW_RR_AT_MOST_ONCE, MW_RR_AT_LEAST_ONCE, MW_RR_MAYBE};
+    for (int i = 0; i < 3; i++) {
+        mw_rmi_proxy_opts po = {.rr = {.protocol = protos[i], .semantics = sems[i]}};
+        mw_rmi_proxy *p;
+        assert_int_equal(mw_rmi_proxy_open(&p, &f.acc.ref, &po), 0);
+        assert_int_equal(RmiTest_Account_deposit(p, 1, a), 0);
+        assert_int_equal(RmiTest_Account_note(p, "x", a), 0);
+        mw_rmi_proxy_close(p);
+    }
+    assert_int_equal(atomic_load(&f.acc.balance), 3);
+    /* R for every call would lose the results: refused */
+    mw_rmi_proxy_opts r = {.rr = {.protocol = MW_RR_R}};
+    mw_rmi_proxy *p = NULL;
+    assert_int_equal(mw_rmi_proxy_open(&p, &f.acc.ref, &r), MW_EINVAL);
+    assert_int_equal(mw_rmi_proxy_open(NULL, &f.acc.ref, NULL), MW_EINVAL);
+    mw_rmi_proxy_close(NULL);
+    mw_rmi_adapter_destroy(NULL);
+    mw_arena_destroy(a);
+    stop_adapter(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -830,6 +928,7 @@ int main(void)
         cmocka_unit_test(oneway_calls),      cmocka_unit_test(inheritance),
         cmocka_unit_test(export_numbers),    cmocka_unit_test(many_clients),
         cmocka_unit_test(wire_format),       cmocka_unit_test(raw_bodies),
+        cmocka_unit_test(unexport_waits),    cmocka_unit_test(options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
