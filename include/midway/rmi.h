@@ -2,12 +2,16 @@
  * midway/rmi.h - remote method invocation (seeds: Figure 4.1's RMI and RPC layer, the IDL
  * example Hello.idl, remote object references of Figure 4.13).
  *
- * STATUS. This is the minimal part of the RMI layer that the code midl generates is
- * written against, proposed together with midl: data that describes operations and
- * interfaces, the servant-side calling convention, and the client-side proxy handle.
- * Nothing here needs a library function, so generated code compiles and links today; the
- * runtime (the object adapter, the request-reply binding, the naming service) adds its
- * functions below and fills mw_rmi_proxy and mw_rmi_env.
+ * TWO HALVES. The first is what the code midl generates is written against: data that
+ * describes operations and interfaces, the servant-side calling convention, and the
+ * client-side proxy handle; none of it needs a library function. The second, "The
+ * runtime", is the library's: the object adapter that serves servants, the request-reply
+ * binding that proxies call through, and the naming service.
+ *
+ * IN SHORT. Server: mw_rmi_adapter_create, mw_rmi_adapter_export (a generated skeleton and
+ * the application's servant struct give a remote object reference), mw_rmi_adapter_start,
+ * mw_rmi_bind the reference to a name. Client: mw_rmi_resolve the name,
+ * mw_rmi_proxy_open, call the generated M_I_op functions. README.md has the whole program.
  *
  * WHAT midl GENERATES, for interface I in module M (docs/midl.md has the whole mapping):
  *   M_I_op_op        const mw_rmi_operation: one per operation and attribute accessor
@@ -264,7 +268,8 @@ typedef struct mw_rmi_proxy_opts {
  */
 MW_API int mw_rmi_proxy_open(mw_rmi_proxy **out, const mw_objref *ref,
                              const mw_rmi_proxy_opts *opts);
-/* Closes a proxy from mw_rmi_proxy_open. NULL is ignored. */
+/* Closes a proxy from mw_rmi_proxy_open (only those: it frees the binding's state). NULL
+ * is ignored. */
 MW_API void mw_rmi_proxy_close(mw_rmi_proxy *p);
 /* The binding mw_rmi_proxy_open uses. */
 MW_API extern const mw_rmi_binding mw_rmi_binding_rr;
@@ -279,7 +284,7 @@ MW_API extern const mw_rmi_binding mw_rmi_binding_rr;
 /*
  * The reference of the naming context at `names` ("host:port"; NULL: $MIDWAY_NAMES, then
  * "127.0.0.1:7900"): what resolve_initial_references("NameService") does. Sends nothing.
- * MW_EADDR or MW_ENOTFOUND for a bad name.
+ * MW_EADDR or MW_ENOTFOUND for a bad name. Naming servers are reached over UDP.
  */
 MW_API int mw_rmi_names_locate(mw_objref *out, const char *names, mw_arena *arena);
 /*
