@@ -12,7 +12,9 @@
  *
  * Both sides use one server in this process (the adapter's, or a plain rr server with
  * the same options: one loop, two workers, the handler on a worker as the adapter's is),
- * one client endpoint and one arena reset per call, over UDP and TCP on loopback.
+ * one client endpoint and one arena reset per call, over UDP and TCP on loopback. The
+ * whole process is pinned to one CPU (--cpu; the last one by default), so that both sides
+ * meet the same thread switches and a busy machine disturbs them alike.
  *
  * Each case is calibrated to a loop of at least --min-ms milliseconds; the runs go round
  * the cases (run 1 of every case, then run 2...), so a burst of load from elsewhere lands
@@ -20,13 +22,14 @@
  * the min and max; the overhead is the median of the per-run ratios rmi / rr - 1 (the two
  * cases of a run were measured moments apart), with their min and max.
  *
- *   bench_rmi [--runs N] [--min-ms MS] [--only SUBSTRING] [--list]
+ *   bench_rmi [--runs N] [--min-ms MS] [--cpu N|-1] [--only SUBSTRING] [--list]
  *
  * Times on a busy machine wander; instruction counts do not. `bench_rmi --callgrind CASE
  * --iters N` makes N calls of one case without timing them, for valgrind's callgrind:
  * bench/rmi/callgrind.sh turns two such runs into instructions per call (client and
  * server threads together, user space), for every case.
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,7 +323,7 @@ static bcase *find_case(const char *name)
     return NULL;
 }
 
-static void print_machine(int runs, unsigned min_ms)
+static void print_machine(int runs, unsigned min_ms, long cpu)
 {
     char model[128] = "unknown";
     FILE *f = fopen("/proc/cpuinfo", "r");
@@ -352,8 +355,12 @@ static void print_machine(int runs, unsigned min_ms)
         " (WARNING: built without optimisation; use make bench)",
 #endif
         runs, min_ms);
-    printf("server: one loop, %d workers, in this process; one client, calls back to back\n",
+    printf("server: one loop, %d workers, in this process; one client, calls back to back; ",
            WORKERS);
+    if (cpu >= 0)
+        printf("all pinned to CPU %ld\n", cpu);
+    else
+        printf("not pinned\n");
 }
 
 /* The median, min and max over the runs of 100 * (rmi / rr - 1) of one measure. */
@@ -424,6 +431,7 @@ static int parse_num(const char *opt, const char *text, long min, long max, long
 int main(int argc, char **argv)
 {
     long runs = RUNS_DEFAULT, min_ms = MIN_MS_DEFAULT, iters = 0;
+    long cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
     const char *only = NULL, *cg_case = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -439,14 +447,17 @@ int main(int argc, char **argv)
                 return 2;
         } else if (!strcmp(a, "--only") && i + 1 < argc) {
             only = argv[++i];
+        } else if (!strcmp(a, "--cpu") && i + 1 < argc) {
+            if (parse_num(a, argv[++i], -1, 1023, &cpu))
+                return 2;
         } else if (!strcmp(a, "--callgrind") && i + 1 < argc) {
             cg_case = argv[++i];
         } else if (!strcmp(a, "--iters") && i + 1 < argc) {
             if (parse_num(a, argv[++i], 1, 100000000, &iters))
                 return 2;
         } else {
-            fprintf(stderr, "usage: bench_rmi [--runs N] [--min-ms MS] [--only SUBSTRING] "
-                            "[--list]\n");
+            fprintf(stderr, "usage: bench_rmi [--runs N] [--min-ms MS] [--cpu N|-1] "
+                            "[--only SUBSTRING] [--list]\n");
             return !strcmp(a, "--help") ? 0 : 2;
         }
     }
@@ -454,8 +465,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_rmi: no case '%s' (see --list)\n", cg_case);
         return 2;
     }
+    if (cg_case) {
+        cpu = -1; /* callgrind runs one thread at a time anyway */
+    } else if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET((int)cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) {
+            fprintf(stderr, "bench_rmi: cannot pin to CPU %ld; not pinned\n", cpu);
+            cpu = -1;
+        }
+    }
     if (!cg_case)
-        print_machine((int)runs, (unsigned)min_ms);
+        print_machine((int)runs, (unsigned)min_ms, cpu);
 
     servers udp, tcp;
     int rc = servers_start(&udp, MW_RR_UDP);
