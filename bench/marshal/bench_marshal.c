@@ -10,8 +10,11 @@
  * Every case first checks that what it decodes equals what it encoded, so a broken codec is
  * reported rather than timed. Decoding uses one arena reset before every decode, and
  * encoding one buffer reset before every encode: that is how a server loop would use them.
- * Each case is calibrated to a loop of at least --min-ms milliseconds, then timed --runs
- * times; the table gives the median with the min and max of those runs.
+ * Each case is calibrated to a loop of at least --min-ms milliseconds; then --runs rounds
+ * go through every case in turn, timing one loop of each. The tables give each case's
+ * median with the min and max over the rounds, and ratios computed round by round (two
+ * loops of a round ran seconds apart, so load from elsewhere mostly cancels) as their
+ * median, min and max. --markdown prints the same tables for docs/performance.md.
  *
  * `bench_marshal --callgrind CASE --iters N` runs one case N times without timing, for
  * `valgrind --tool=callgrind` (bench/marshal/callgrind.sh turns two such runs into
@@ -76,6 +79,9 @@ struct bcase {
     double median, min, max;
 };
 
+static int g_runs = RUNS_DEFAULT; /* --runs */
+static bool g_md;                 /* --markdown */
+
 /* Shared state of the cases (one case runs at a time). */
 static mw_buf g_buf;
 static mw_arena *g_arena;
@@ -85,7 +91,12 @@ static mw_person g_person_out;
 static mw_seq g_seq_in, g_seq_out;
 static double *g_doubles;
 static uint8_t *g_copy;
-
+/* memcpy's destination: 8 bytes into a buffer, where a CDR or XDR sequence<double> puts its
+ * payload after the count. Two blocks from malloc at the same page offset would make every
+ * store alias the load 1 MiB before it (4K aliasing), slowing memcpy for a reason that has
+ * nothing to do with copying. */
+static uint8_t *g_floor;
+#define FLOOR_OFFSET 8
 static const mw_type t_seq_double = {.kind = MW_K_SEQUENCE,
                                      .size = sizeof(mw_seq),
                                      .align = alignof(mw_seq),
@@ -219,8 +230,8 @@ static int memcpy_setup(bcase *c, char *why)
 static int memcpy_loop(bcase *c, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) {
-        memcpy(g_copy, g_doubles, BULK_BYTES);
-        CLOBBER(g_copy);
+        memcpy(g_floor + FLOOR_OFFSET, g_doubles, BULK_BYTES);
+        CLOBBER(g_floor);
     }
     return 0;
 }
@@ -608,6 +619,8 @@ static void print_machine(int runs, unsigned min_ms)
             load[0] = load[1] = load[2] = 0;
         fclose(f);
     }
+    if (g_md)
+        printf("```\n");
     printf("machine: %s, %ld CPUs online, load average %.2f %.2f %.2f\n", model,
            sysconf(_SC_NPROCESSORS_ONLN), load[0], load[1], load[2]);
     printf(
@@ -625,6 +638,8 @@ static void print_machine(int runs, unsigned min_ms)
 #ifndef MWB_HAVE_PROTOBUF_C
     printf("peer protobuf-c: skipped: %s\n", MWB_NO_PROTOBUF_C);
 #endif
+    if (g_md)
+        printf("```\n");
 }
 
 /* True when --only chose at least one case of the group. */
@@ -636,86 +651,194 @@ static bool group_selected(bool bulk)
     return false;
 }
 
-static void print_person_table(void)
+/* A case that was chosen and measured, or NULL. */
+static const bcase *measured(const char *name)
+{
+    const bcase *c = find_case(name);
+    return c && c->selected && !c->skipped ? c : NULL;
+}
+
+/* The ratio num/den of the per-iteration times, run by run (the two loops of a run were
+ * timed seconds apart, so load from elsewhere mostly cancels): median, min and max. */
+typedef struct ratio {
+    double median, min, max;
+} ratio;
+
+static ratio run_ratio(const bcase *num, const bcase *den)
+{
+    double r[MAX_RUNS];
+    for (int i = 0; i < g_runs; i++)
+        r[i] = num->ns[i] / den->ns[i];
+    qsort(r, (size_t)g_runs, sizeof(double), cmp_double);
+    ratio out = {g_runs % 2 ? r[g_runs / 2] : (r[g_runs / 2 - 1] + r[g_runs / 2]) / 2, r[0],
+                 r[g_runs - 1]};
+    return out;
+}
+
+/* Table output, as aligned text or as a Markdown table (--markdown, g_md). */
+
+static void table_head(const char *title, const char *const *cols, size_t n)
+{
+    if (g_md) {
+        printf("\n**%s**\n\n|", title);
+        for (size_t i = 0; i < n; i++)
+            printf(" %s |", cols[i]);
+        printf("\n|---|");
+        for (size_t i = 1; i < n; i++)
+            printf("---:|");
+        printf("\n");
+    } else {
+        printf("\n%s\n  %-46s", title, "");
+        for (size_t i = 1; i < n; i++)
+            printf(" %22s", cols[i]);
+        printf("\n");
+    }
+}
+
+/* One row: the label, then cells already formatted. */
+static void table_row(const char *label, char cells[][48], size_t n)
+{
+    if (g_md) {
+        printf("| %s |", label);
+        for (size_t i = 0; i < n; i++)
+            printf(" %s |", cells[i]);
+    } else {
+        printf("  %-46s", label);
+        for (size_t i = 0; i < n; i++)
+            printf(" %22s", cells[i]);
+    }
+    printf("\n");
+}
+
+static void skipped_row(const bcase *c)
+{
+    if (g_md)
+        printf("| %s | skipped: %s |\n", c->label, c->why);
+    else
+        printf("  %-46s skipped: %s\n", c->label, c->why);
+}
+
+/* The peers' variants, each a column of the speed-up table. The rpcgen and malloc styles
+ * are what most code does (and what the issue's reference numbers measure); the others
+ * are each peer at its fastest. */
+static const char *const peer_cases[] = {"person.tirpc", "person.tirpc-buf",
+                                         "person.protobuf-c", "person.protobuf-c-arena"};
+static const char *const peer_heads[] = {"libtirpc", "libtirpc, buffers", "protobuf-c",
+                                         "protobuf-c, bump"};
+
+static void print_person_tables(void)
 {
     if (!group_selected(false))
         return;
-    printf("\nPerson {\"Smith\", \"London\", 1934}: encode + decode, ns per pair\n");
-    printf("  %-46s %6s %9s %21s\n", "", "bytes", "median", "(min .. max)");
+    static const char *const cols[] = {"Person encode + decode", "bytes", "ns per pair",
+                                       "(min .. max)"};
+    table_head("Person {\"Smith\", \"London\", 1934}: one encode and one decode", cols, 4);
     for (size_t i = 0; i < N_CASES; i++) {
         const bcase *c = &cases[i];
         if (c->bulk || !c->selected)
             continue;
         if (c->skipped) {
-            printf("  %-46s skipped: %s\n", c->label, c->why);
+            skipped_row(c);
             continue;
         }
-        printf("  %-46s %6zu %9.1f   (%7.1f .. %7.1f)\n", c->label, c->wire_bytes, c->median,
-               c->min, c->max);
+        char cells[3][48];
+        snprintf(cells[0], 48, "%zu", c->wire_bytes);
+        snprintf(cells[1], 48, "%.1f", c->median);
+        snprintf(cells[2], 48, "(%.1f .. %.1f)", c->min, c->max);
+        table_row(c->label, cells, 3);
     }
 
-    /* Every peer variant gets a column: the rpcgen and malloc styles are what most code
-     * does (and what the issue's reference numbers measure), the others are each peer at
-     * its fastest. */
-    static const char *const peers[] = {"person.tirpc", "person.tirpc-buf", "person.protobuf-c",
-                                        "person.protobuf-c-arena"};
-    static const char *const heads[] = {"tirpc", "tirpc-buf", "pb-c", "pb-c-bump"};
     const bcase *peer[4];
-    bool any = false;
-    for (size_t j = 0; j < 4; j++) {
-        peer[j] = find_case(peers[j]);
-        if (peer[j] && (peer[j]->skipped || !peer[j]->selected))
-            peer[j] = NULL;
-        any = any || peer[j];
-    }
-    if (!any)
-        return;
-    printf("\nSpeed-up on Person: the peer's median / ours (>= 2.00x meets the 2x target)\n");
-    printf("  %-38s", "");
+    const char *heads[5] = {"speed-up: peer's time / ours"};
+    size_t np = 0;
     for (size_t j = 0; j < 4; j++)
-        if (peer[j])
-            printf(" %10s", heads[j]);
-    printf("\n");
+        if ((peer[np] = measured(peer_cases[j])) != NULL)
+            heads[1 + np++] = peer_heads[j];
+    if (np == 0)
+        return;
+    table_head("Speed-up on Person: the peer's time over ours, run by run: median (min .. max)",
+               heads, 1 + np);
     for (size_t i = 0; i < N_CASES; i++) {
         const bcase *c = &cases[i];
         if (c->bulk || !c->ours || c->skipped || !c->selected)
             continue;
-        printf("  %-38s", c->label);
-        for (size_t j = 0; j < 4; j++)
-            if (peer[j])
-                printf(" %9.2fx", peer[j]->median / c->median);
-        printf("\n");
+        char cells[4][48];
+        for (size_t j = 0; j < np; j++) {
+            ratio r = run_ratio(peer[j], c);
+            snprintf(cells[j], 48, "%.2fx (%.2f .. %.2f)", r.median, r.min, r.max);
+        }
+        table_row(c->label, cells, np);
     }
-    printf("  (tirpc: rpcgen style; tirpc-buf: caller buffers; pb-c: malloc; pb-c-bump: bump\n"
-           "  allocator; see the rows above)\n");
 }
 
 static void print_bulk_table(void)
 {
     if (!group_selected(true))
         return;
-    const bcase *floor = find_case("bulk.memcpy");
-    printf("\nBulk: sequence<double> of 1 MiB (%zu doubles); MB/s of payload (10^6 bytes/s)\n",
-           BULK_COUNT);
-    printf("  %-38s %8s %9s %21s %10s\n", "", "bytes", "median", "(min .. max)", "% memcpy");
+    const bcase *floor = measured("bulk.memcpy");
+    static const char *const cols[] = {"1 MiB sequence<double>", "bytes", "MB/s",
+                                       "(min .. max)", "% of memcpy"};
+    table_head("Bulk: a sequence<double> of 1 MiB (131072 doubles); MB/s = 10^6 bytes of "
+               "payload per second",
+               cols, 5);
     for (size_t i = 0; i < N_CASES; i++) {
         const bcase *c = &cases[i];
         if (!c->bulk || !c->selected)
             continue;
         if (c->skipped) {
-            printf("  %-38s skipped: %s\n", c->label, c->why);
+            skipped_row(c);
             continue;
         }
         /* Bytes per ns is GB/s; MB/s is that times 1000. The fastest run has the smallest
          * time, so min and max swap. */
-        double mbs = (double)BULK_BYTES / c->median * 1000.0;
-        double lo = (double)BULK_BYTES / c->max * 1000.0;
-        double hi = (double)BULK_BYTES / c->min * 1000.0;
-        char pct[16] = "";
-        if (floor && floor->selected && !floor->skipped)
-            snprintf(pct, sizeof pct, "%.0f%%", 100.0 * floor->median / c->median);
-        printf("  %-38s %8zu %9.0f   (%7.0f .. %7.0f) %10s\n", c->label, c->wire_bytes, mbs, lo,
-               hi, pct);
+        char cells[4][48] = {"", "", "", ""};
+        snprintf(cells[0], 48, "%zu", c->wire_bytes);
+        snprintf(cells[1], 48, "%.0f", (double)BULK_BYTES / c->median * 1000.0);
+        snprintf(cells[2], 48, "(%.0f .. %.0f)", (double)BULK_BYTES / c->max * 1000.0,
+                 (double)BULK_BYTES / c->min * 1000.0);
+        if (floor) {
+            ratio r = run_ratio(floor, c);
+            snprintf(cells[3], 48, "%.0f%% (%.0f .. %.0f)", 100 * r.median, 100 * r.min,
+                     100 * r.max);
+        }
+        table_row(c->label, cells, 4);
+    }
+}
+
+/* The issue's targets: our CDR and XDR at least twice as fast as libtirpc's XDR and
+ * protobuf-c on Person (as most code uses them: rpcgen's style, protobuf-c's default
+ * allocator), and bulk native-order CDR at half memcpy's bandwidth or more. */
+static void print_targets(void)
+{
+    static const struct {
+        const char *ours, *peer, *what;
+        double target;
+    } t[] = {
+        {"person.cdr", "person.tirpc", "Person: libtirpc / midway cdr", 2.0},
+        {"person.xdr", "person.tirpc", "Person: libtirpc / midway xdr", 2.0},
+        {"person.cdr", "person.protobuf-c", "Person: protobuf-c / midway cdr", 2.0},
+        {"person.xdr", "person.protobuf-c", "Person: protobuf-c / midway xdr", 2.0},
+        {"bulk.cdr-native.enc", "bulk.memcpy", "bulk: cdr native encode / memcpy", 0.5},
+        {"bulk.cdr-native.dec", "bulk.memcpy", "bulk: cdr native decode / memcpy", 0.5},
+    };
+    static const char *const cols[] = {"target", "ratio, run by run", "(min .. max)", "wanted",
+                                       "verdict"};
+    bool head = false;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        const bcase *ours = measured(t[i].ours), *peer = measured(t[i].peer);
+        if (!ours || !peer)
+            continue;
+        if (!head)
+            table_head("The issue's targets (speed ratios: the other's time over ours)", cols,
+                       5);
+        head = true;
+        ratio r = run_ratio(peer, ours);
+        char cells[4][48];
+        snprintf(cells[0], 48, "%.2f", r.median);
+        snprintf(cells[1], 48, "(%.2f .. %.2f)", r.min, r.max);
+        snprintf(cells[2], 48, ">= %.2f", t[i].target);
+        snprintf(cells[3], 48, "%s", r.median >= t[i].target ? "met" : "MISSED");
+        table_row(t[i].what, cells, 4);
     }
 }
 
@@ -725,7 +848,7 @@ static void print_bulk_table(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bench_marshal [--runs N] [--min-ms MS] [--only PREFIX]\n"
+    fprintf(f, "usage: bench_marshal [--runs N] [--min-ms MS] [--only PREFIX] [--markdown]\n"
                "       bench_marshal --list\n"
                "       bench_marshal --callgrind CASE [--iters N]\n"
                "\n"
@@ -741,13 +864,16 @@ static int init(void)
         return -1;
     g_doubles = malloc(BULK_BYTES);
     g_copy = malloc(BULK_BYTES);
-    if (!g_doubles || !g_copy)
+    g_floor = malloc(BULK_BYTES + 64);
+    if (!g_doubles || !g_copy || !g_floor)
         return -1;
     for (size_t i = 0; i < BULK_COUNT; i++)
         g_doubles[i] = (double)i * 1.000001 - 1000.5;
     g_seq_in.len = (uint32_t)BULK_COUNT;
     g_seq_in.data = g_doubles;
-    memset(g_copy, 0, BULK_BYTES); /* touch every page before anything is timed */
+    /* Touch every page before anything is timed. */
+    memset(g_copy, 0, BULK_BYTES);
+    memset(g_floor, 0, BULK_BYTES + 64);
     return 0;
 }
 
@@ -764,7 +890,6 @@ static long parse_long(const char *opt, const char *s, long min, long max)
 
 int main(int argc, char **argv)
 {
-    int runs = RUNS_DEFAULT;
     unsigned min_ms = MIN_MS_DEFAULT;
     const char *only = "", *cg_case = NULL;
     long iters = 0;
@@ -772,7 +897,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--runs"))
-            runs = (int)parse_long(a, argv[++i], 1, MAX_RUNS);
+            g_runs = (int)parse_long(a, argv[++i], 1, MAX_RUNS);
         else if (!strcmp(a, "--min-ms"))
             min_ms = (unsigned)parse_long(a, argv[++i], 1, 60000);
         else if (!strcmp(a, "--only") && i + 1 < argc)
@@ -783,6 +908,8 @@ int main(int argc, char **argv)
             iters = parse_long(a, argv[++i], 1, 1000000000L);
         else if (!strcmp(a, "--list"))
             list = true;
+        else if (!strcmp(a, "--markdown"))
+            g_md = true;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
@@ -820,7 +947,7 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    print_machine(runs, min_ms);
+    print_machine(g_runs, min_ms);
     fflush(stdout);
     /* Runs go round the cases (run 1 of every case, then run 2...), so a burst of load
      * from elsewhere on the machine lands on several cases rather than on one. Each case's
@@ -837,7 +964,7 @@ int main(int argc, char **argv)
             c->skipped = true;
         }
     }
-    for (int r = 0; r < runs; r++) {
+    for (int r = 0; r < g_runs; r++) {
         for (size_t i = 0; i < N_CASES; i++) {
             bcase *c = &cases[i];
             if (!c->selected || c->skipped)
@@ -850,13 +977,15 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < N_CASES; i++)
         if (cases[i].selected && !cases[i].skipped)
-            summarise(&cases[i], runs);
-    print_person_table();
+            summarise(&cases[i], g_runs);
+    print_person_tables();
     print_bulk_table();
+    print_targets();
     mw_arena_destroy(g_arena);
     mw_buf_free(&g_buf);
     free(g_doubles);
     free(g_copy);
+    free(g_floor);
 #ifdef MWB_HAVE_TIRPC
     free(g_tirpc_wire);
 #endif
