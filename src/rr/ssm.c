@@ -149,6 +149,14 @@ static void send_reply_burst(mwi_rrs *s, mwi_hentry *e)
 
 /* ---- requests ---------------------------------------------------------------------- */
 
+/* A complete request that is a copy of one already seen: rr.h counts it among the
+ * requests received as well as among the duplicates filtered. */
+static void count_duplicate(mwi_rrs *s)
+{
+    MWI_STAT_ADD(s->stats.requests, 1);
+    MWI_STAT_ADD(s->stats.duplicates, 1);
+}
+
 static void execute(mwi_rrs *s, mwi_hentry *e, const mw_addr *route, const mw_addr *ident,
                     const mwi_rr_hdr *h, const uint8_t *args, size_t n)
 {
@@ -213,7 +221,7 @@ static void on_known(mwi_rrs *s, mwi_hentry *e, const mw_addr *route, const mw_a
         e->route = *route;
         if (!probe)
             return;
-        MWI_STAT_ADD(s->stats.duplicates, 1);
+        count_duplicate(s);
         if (h->frag_size)
             send_req_status(s, route, h, NULL);
         return;
@@ -221,7 +229,7 @@ static void on_known(mwi_rrs *s, mwi_hentry *e, const mw_addr *route, const mw_a
         e->route = *route;
         if (!probe)
             return;
-        MWI_STAT_ADD(s->stats.duplicates, 1);
+        count_duplicate(s);
         if (e->proto == MW_RR_R)
             return;
         MWI_STAT_ADD(s->stats.replies_resent, 1);
@@ -233,7 +241,7 @@ static void on_known(mwi_rrs *s, mwi_hentry *e, const mw_addr *route, const mw_a
     default: /* MWI_H_GONE */
         if (!probe)
             return;
-        MWI_STAT_ADD(s->stats.duplicates, 1);
+        count_duplicate(s);
         if (e->proto != MW_RR_R && e->status != 0) /* status 0: acknowledged, stray copy */
             send_gone(s, route, h->inc, h->id, e->status);
         return;
@@ -262,7 +270,7 @@ static void on_request(mwi_rrs *s, const mw_addr *route, const mw_addr *ident,
         if (h->id < cl->floor) {
             /* The client has completed this call: a stray copy. */
             if (probe)
-                MWI_STAT_ADD(s->stats.duplicates, 1);
+                count_duplicate(s);
             return;
         }
         mwi_hentry *e = mwi_hist_find(hi, cl, h->id);
