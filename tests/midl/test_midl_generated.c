@@ -22,6 +22,7 @@
 
 #include <midway/rr.h>
 
+#include "CosNaming.h"
 #include "Everything.h"
 #include "Hello.h"
 #include "Person.h"
@@ -311,6 +312,11 @@ static void test_tables(void **state)
                         "IDL:midway.example/Everything/LeftSide:3.0");
     assert_string_equal(Everything_Invalid_exception.repo_id,
                         "IDL:midway.example/Everything/Invalid:1.0");
+    /* the OMG's own ids */
+    assert_string_equal(CosNaming_NamingContext_NotFound_exception.repo_id,
+                        "IDL:omg.org/CosNaming/NamingContext/NotFound:1.0");
+    assert_string_equal(CosNaming_NamingContextExt_interface.repo_id,
+                        "IDL:omg.org/CosNaming/NamingContextExt:1.0");
     assert_int_equal(Everything_Diamond_interface.base_count, 2);
     assert_ptr_equal(Everything_Diamond_interface.bases[0], &Everything_Left_interface);
     /* Base's four (two accessors for counter, one for name, ping), left, right, and
