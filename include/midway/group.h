@@ -212,7 +212,9 @@ MW_API void mw_group_close(mw_group *g);
  * window is full, or while the member is joining or the view is changing, the call
  * drives the protocol and waits up to timeout_ms: MW_EAGAIN with timeout 0,
  * MW_ETIMEDOUT when the wait ran out. MW_ESTATE after mw_group_leave. Events that arrive
- * meanwhile are kept for mw_group_recv.
+ * meanwhile are kept for mw_group_recv (they are not taken for you: a member's own
+ * messages hold their buffers until it delivers them too, so a member that sends more
+ * than twice the window without calling mw_group_recv waits until it does).
  */
 MW_API int mw_group_send(mw_group *g, const void *data, size_t n, int timeout_ms);
 

@@ -359,6 +359,13 @@ int mwi_gengine_send(mwi_gengine *e, const void *d, size_t n, uint64_t now)
         window -= window / 8;
     if (unstable(e) + count > window || s->high + count > s->base + s->cap) {
         e->stats.window_full++;
+        /* Receivers acknowledge every quarter window or heartbeat; a sender whose window
+         * is full (their gaps being repaired, say) should not wait for the heartbeat. */
+        if (unstable(e) + count > window && now >= e->next_ackreq) {
+            e->ackreq = true;
+            e->next_hb = now;
+            e->next_ackreq = now + e->conf.retry_ms / 2 + 1;
+        }
         return MW_EAGAIN;
     }
     uint16_t flags = e->conf.order == MW_GROUP_TOTAL ? MWI_GF_TOTAL : 0;
@@ -379,7 +386,8 @@ void mwi_gsend_heartbeat(mwi_gengine *e)
     size_t n = e->view.n;
     uint64_t v[MW_GROUP_MAX_MEMBERS];
     mwi_gvector(e, v);
-    uint16_t flags = e->leaving ? MWI_GF_LEAVING : 0;
+    uint16_t flags = (e->leaving ? MWI_GF_LEAVING : 0) | (e->ackreq ? MWI_GF_ACKREQ : 0);
+    e->ackreq = false;
     int rc = mwi_gbegin(e, MWI_GT_HEARTBEAT, flags);
     if (!rc)
         rc = mw_buf_put_u64be(&e->scratch, e->streams[e->me].high);
@@ -441,6 +449,10 @@ static void on_heartbeat(mwi_gengine *e, int i, const mwi_gmsg *m)
      * heartbeats never reached us. */
     if (m->u.hb.stable > s->stable && m->u.hb.stable <= s->contig)
         s->stable = m->u.hb.stable;
+    if ((m->flags & MWI_GF_ACKREQ) && e->now >= e->next_ack_reply) {
+        e->next_hb = e->now; /* the driver runs the timers right after this input */
+        e->next_ack_reply = e->now + e->conf.retry_ms / 4 + 1;
+    }
     for (size_t j = 0; j < n; j++) {
         uint64_t a = mwi_gw_u64(m->u.hb.acks, j);
         if (a > e->acks[i * n + j])

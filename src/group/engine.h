@@ -134,7 +134,10 @@ typedef struct mwi_gengine {
     mwi_gvid old_views[MWI_G_OLD_VIEWS];   /* views we were in before this one */
     uint32_t last_counter;                 /* the counter of the last view we were in */
     uint64_t next_hb;                      /* when the next heartbeat is due */
-    uint32_t since_ack; /* data datagrams received since our last heartbeat */
+    bool ackreq;                           /* our next heartbeat asks for acknowledgements */
+    uint64_t next_ackreq;    /* not before (a full window asks at most this often) */
+    uint64_t next_ack_reply; /* when we may answer an ACKREQ again */
+    uint32_t since_ack;      /* data datagrams received since our last heartbeat */
 
     /* Joining. */
     uint64_t join_started;                   /* when we started looking for a group */

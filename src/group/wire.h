@@ -27,13 +27,12 @@
 #define MWI_GT_MAX 10
 
 /* Flags. */
-#define MWI_GF_TOTAL 0x0001   /* DATA: sent in a totally ordered group */
-#define MWI_GF_CTRL 0x0002    /* DATA: the payload is an order record of the sequencer */
-#define MWI_GF_RETRANS 0x0004 /* DATA: a retransmission */
-#define MWI_GF_LEAVING 0x0008 /* HEARTBEAT: the sender is leaving or was excluded */
-#define MWI_GF_DISSOLVE                                                                        \
-    0x0010 /* FLUSH, INSTALL: the view ends without a successor; its                           \
-              members join the group led by merge_target */
+#define MWI_GF_TOTAL 0x0001    /* DATA: sent in a totally ordered group */
+#define MWI_GF_CTRL 0x0002     /* DATA: the payload is an order record of the sequencer */
+#define MWI_GF_RETRANS 0x0004  /* DATA: a retransmission */
+#define MWI_GF_LEAVING 0x0008  /* HEARTBEAT: the sender is leaving or was excluded */
+#define MWI_GF_DISSOLVE 0x0010 /* FLUSH, INSTALL: the view ends; members join merge_target */
+#define MWI_GF_ACKREQ 0x0020   /* HEARTBEAT: the sender's window is full: acknowledge now */
 
 /* Most NACK ranges in one datagram, and most datagrams one NACK makes a member resend. */
 #define MWI_G_NACK_RANGES 32

@@ -182,26 +182,35 @@ static int run_join(const join_args *a)
     sigaction(SIGINT, &sa, NULL);
 
     int rc = CLI_EXIT_OK, delivered = 0;
-    bool sent = false;
+    bool may_send = !a->reliable; /* a plain member sends at once, like Figure 4.20 */
+    int next = 0;                 /* the next --send message */
+    uint64_t stuck_since = 0;     /* when sending last made progress (0: it did) */
     uint64_t deadline = a->timeout >= 0 ? mw_now_ms() + (uint64_t)a->timeout : UINT64_MAX;
-    /* A plain member sends at once, like Figure 4.20; a reliable one once it is in a view
-     * (of --members members). */
     for (;;) {
-        if (!sent && (!a->reliable || a->members <= 1)) {
+        /* A reliable member sends once it is in a view (of --members members). Sends
+         * never wait here: while the window is full (our own messages count until we
+         * deliver them too), the loop goes on delivering, which frees it. */
+        if (!may_send && a->members <= 1) {
             mw_group_view v;
-            bool ready = !a->reliable;
-            if (a->reliable && mw_group_view_get(g, &v) == 0)
-                ready = true;
-            if (ready) {
-                sent = true;
-                for (int i = 0; i < a->n_sends && !stop_signal; i++) {
-                    if ((e = mw_group_send(g, a->sends[i], strlen(a->sends[i]),
-                                           SEND_TIMEOUT_MS))) {
-                        rc = cli_fail(e, "send");
-                        goto out;
-                    }
+            may_send = mw_group_view_get(g, &v) == 0;
+        }
+        while (may_send && next < a->n_sends && !stop_signal) {
+            e = mw_group_send(g, a->sends[next], strlen(a->sends[next]), 0);
+            if (e == MW_EAGAIN) {
+                if (!stuck_since)
+                    stuck_since = mw_now_ms();
+                else if (mw_now_ms() - stuck_since > SEND_TIMEOUT_MS) {
+                    rc = cli_fail(MW_ETIMEDOUT, "send");
+                    goto out;
                 }
+                break;
             }
+            if (e) {
+                rc = cli_fail(e, "send");
+                goto out;
+            }
+            next++;
+            stuck_since = 0;
         }
         if (a->count && delivered >= a->count)
             break;
@@ -218,6 +227,8 @@ static int run_join(const join_args *a)
             break;
         }
         int slice = deadline - now < SLICE_MS ? (int)(deadline - now) : SLICE_MS;
+        if (stuck_since)
+            slice = 1; /* come back soon to send the rest */
         mw_group_event ev;
         e = mw_group_recv(g, &ev, slice);
         if (e == MW_ETIMEDOUT)
@@ -231,16 +242,8 @@ static int run_join(const join_args *a)
             delivered++;
         } else if (ev.type == MW_GROUP_VIEW) {
             print_view(ev.view);
-            if (!sent && a->members > 1 && (int)ev.view->n >= a->members) {
-                sent = true;
-                for (int i = 0; i < a->n_sends && !stop_signal; i++) {
-                    if ((e = mw_group_send(g, a->sends[i], strlen(a->sends[i]),
-                                           SEND_TIMEOUT_MS))) {
-                        rc = cli_fail(e, "send");
-                        goto out;
-                    }
-                }
-            }
+            if (a->members > 1 && (int)ev.view->n >= a->members)
+                may_send = true;
         } else {
             break; /* left */
         }
