@@ -406,7 +406,7 @@ bool const_expr(parser *p, const type *target, cval *out, loc *at)
     if (!cv_expr(p, &c, out))
         return false;
     if (c.kind == CX_INT) {
-        i128 lo, hi;
+        i128 lo = 0, hi = 0; /* int_range sets both for every integer kind */
         int_range(t->kind, &lo, &hi);
         if (out->i < lo || out->i > hi) {
             char *v = i128_str(out->i), *s = type_describe(target);
