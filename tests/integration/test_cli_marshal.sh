@@ -14,7 +14,7 @@ if [ ! -x "$MW" ]; then
     echo "FAIL: $MW is not built"
     exit 1
 fi
-for tool in python3 xxd; do
+for tool in python3 od; do
     if ! command -v "$tool" >/dev/null; then
         echo "SKIP: $tool is not installed (scripts/install-deps.sh)"
         exit 0
@@ -47,7 +47,7 @@ show() {
     for f in "$TMP/$1".out "$TMP/$1".err; do
         [ -s "$f" ] || continue
         if grep -q '[^[:print:][:space:]]' "$f"; then
-            xxd "$f" | head -n 8 | sed "s|^|      ${f##*/}: |"
+            od -A x -t x1z -v "$f" | head -n 8 | sed "s|^|      ${f##*/}: |"
         else
             head -n 20 "$f" | sed "s|^|      ${f##*/}: |"
         fi
@@ -92,10 +92,15 @@ expect_fail() {
     fi
 }
 
+# hex FILE: the file's bytes as lowercase hex on one line (what `xxd -p` gives, unwrapped).
+hex() {
+    od -A n -t x1 -v "$1" | tr -d ' \n'
+}
+
 # expect_hex NAME HEX DESC: exit 0 and stdout's bytes are HEX.
 expect_hex() {
     local got
-    got=$(xxd -p "$TMP/$1.out" | tr -d '\n')
+    got=$(hex "$TMP/$1.out")
     if [ "$RC" -eq 0 ] && [ "$got" = "$2" ]; then
         ok "$3"
     else
@@ -178,7 +183,8 @@ run xdr "$TMP/person.json" "$MW" encode --type Person --to xdr
 expect_hex xdr "$XDR" "encode --type Person --to xdr: RFC 4506 bytes"
 
 # Decoding the golden bytes gives the value back, in either order.
-printf '%s' "$CDR_BE" | xxd -r -p >"$TMP/golden.cdr"
+$PY -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$CDR_BE" \
+    >"$TMP/golden.cdr"
 run dec_cdr "$TMP/golden.cdr" "$MW" decode --type Person --from cdr
 if [ "$RC" -eq 0 ] && same_json "$TMP/dec_cdr.out" "$TMP/person.json"; then
     ok "decode --from cdr of Figure 4.8's bytes gives Smith, London, 1934"
