@@ -134,7 +134,7 @@ typedef struct mw_group_member {
 
 /* A view: the members of the group as one installation of the protocol agreed. */
 typedef struct mw_group_view {
-    uint32_t counter;  /* increases by one at each view change seen by the members */
+    uint32_t counter;  /* grows at every view change a member sees (merges included) */
     uint64_t proposer; /* the member that installed it; (counter, proposer) is unique */
     size_t n;          /* number of members */
     mw_group_member members[MW_GROUP_MAX_MEMBERS]; /* sorted by id; members[0] is the

@@ -263,9 +263,34 @@ static void test_reliable_three_members(void **state)
         mw_group_close(m[i].g);
 }
 
+/* Every public macro of group.h expands to what the documentation says. */
+static void test_macros(void **state)
+{
+    (void)state;
+    assert_int_equal(MW_GROUP_MAGIC, 0x4D47);
+    assert_int_equal(MW_GROUP_VERSION, 1);
+    assert_int_equal(MW_GROUP_HEADER_SIZE, 28);
+    assert_int_equal(MW_GROUP_DATA_HEADER, 16);
+    assert_int_equal(MW_GROUP_MAX_MEMBERS, 64);
+    assert_int_equal(MW_GROUP_MAX_NAME, 32);
+    assert_true(MW_GROUP_MIN_DATAGRAM <= MW_GROUP_DEFAULT_DATAGRAM);
+    assert_true(MW_GROUP_DEFAULT_DATAGRAM <= MW_UDP_MAX_PAYLOAD);
+    assert_true(MW_GROUP_DEFAULT_WINDOW <= MW_GROUP_MAX_WINDOW);
+    /* The default message fits in half the default window of default datagrams. */
+    size_t frag = MW_GROUP_DEFAULT_DATAGRAM - MW_GROUP_HEADER_SIZE - MW_GROUP_DATA_HEADER;
+    assert_true((MW_GROUP_DEFAULT_MAX_MESSAGE + frag - 1) / frag <=
+                MW_GROUP_DEFAULT_WINDOW / 2);
+    assert_true(MW_GROUP_DEFAULT_FAIL_MS >= 2 * MW_GROUP_DEFAULT_HEARTBEAT_MS);
+    assert_true(MW_GROUP_DEFAULT_JOIN_MS > 0 && MW_GROUP_DEFAULT_RETRY_MS > 0);
+    assert_int_not_equal(MW_GROUP_FIFO, MW_GROUP_TOTAL);
+    int types[] = {MW_GROUP_MESSAGE, MW_GROUP_VIEW, MW_GROUP_LEFT};
+    assert_int_equal(types[0] + types[1] + types[2], 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_macros),
         cmocka_unit_test(test_plain_ipv4),
         cmocka_unit_test(test_plain_ipv6),
         cmocka_unit_test(test_errors),
