@@ -50,17 +50,27 @@ void mw_arena_destroy(mw_arena *a)
     free(a);
 }
 
-void mw_arena_reset(mw_arena *a)
+/* Frees the blocks older than b. */
+static __attribute__((noinline)) void free_older(struct block *b)
 {
-    if (a->head) {
-        free_blocks(a->head->next);
-        a->head->next = NULL;
-        a->head->used = 0;
-    }
-    a->used = 0;
+    free_blocks(b->next);
+    b->next = NULL;
 }
 
-void *mw_arena_alloc(mw_arena *a, size_t n, size_t align)
+void mw_arena_reset(mw_arena *a)
+{
+    struct block *b = a->head;
+    a->used = 0;
+    if (b) {
+        b->used = 0;
+        if (b->next)
+            free_older(b); /* a tail call: the common reset touches no registers */
+    }
+}
+
+/* Everything but the common case: align 0 or invalid, n 0, a new block needed, or the
+ * limit reached. */
+static __attribute__((noinline)) void *alloc_slow(mw_arena *a, size_t n, size_t align)
 {
     if (align == 0)
         align = 16;
@@ -104,6 +114,25 @@ void *mw_arena_alloc(mw_arena *a, size_t n, size_t align)
     a->used += cost;
     b->used = end;
     return b->data + start;
+}
+
+void *mw_arena_alloc(mw_arena *a, size_t n, size_t align)
+{
+    /* The common case first, in a few instructions: a valid alignment, and n bytes that
+     * fit the newest block within the limit. */
+    struct block *b = a->head;
+    if (b && n && align - 1 < 16 && !(align & (align - 1))) {
+        size_t start = (b->used + align - 1) & ~(align - 1), end = start + n;
+        if (end >= start && end <= b->size) {
+            size_t cost = end - b->used, used = a->used + cost;
+            if (!a->limit || (used <= a->limit && used >= cost)) {
+                a->used = used;
+                b->used = end;
+                return b->data + start;
+            }
+        }
+    }
+    return alloc_slow(a, n, align);
 }
 
 void *mw_arena_calloc(mw_arena *a, size_t count, size_t size)
