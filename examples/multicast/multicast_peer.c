@@ -3,9 +3,10 @@
  *
  *   multicast_peer MESSAGE [GROUP] [--port PORT] [--if IFNAME] [--count N] [--timeout MS]
  *
- * The figure's MulticastPeer over midway/net.h: join GROUP (default 228.5.6.7) on port
- * 6789, send MESSAGE to the group, print the next three datagrams received from the
- * group as "Received:..." (our own message comes back too), and leave the group.
+ * The figure's MulticastPeer over a plain (unreliable, unordered) group of
+ * midway/group.h: join GROUP (default 228.5.6.7) on port 6789, send MESSAGE to the
+ * group, print the next three datagrams received from the group as "Received:..."
+ * (our own message comes back too), and leave the group.
  * Additions:
  *  - --if IFNAME names the interface used both to join and to send. On Linux, multicast
  *    between processes of one machine without a network needs "--if lo";
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <midway/group.h>
 #include <midway/net.h>
 
 static const char *prog = "multicast_peer";
@@ -104,7 +106,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0); /* a watcher sees each line as it is printed */
 
     int status = 1;
-    mw_udp *s = NULL;
+    mw_group *s = NULL;
     mw_addr group; /* InetAddress group = InetAddress.getByName(args[1]) */
     int err = mw_addr_resolve(&group, group_name, port, 0);
     if (err == 0 && !mw_addr_is_multicast(&group))
@@ -113,10 +115,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: Socket: %s: %s\n", prog, group_name, mw_strerror(err));
         goto finally;
     }
-    /* s = new MulticastSocket(6789); s.joinGroup(group) */
-    err = mw_mcast_open(&s, &group, ifname);
-    if (err == 0)
-        err = mw_udp_set_timeout(s, timeout_ms);
+    /* s = new MulticastSocket(6789); s.joinGroup(group): a plain IP multicast group,
+     * unreliable and unordered, as in the figure */
+    mw_group_opts opts = {.ifname = ifname};
+    err = mw_group_open(&s, &group, &opts);
     if (err == MW_ENOENT) {
         fprintf(stderr, "%s: Socket: no network interface named '%s'\n", prog, ifname);
         goto finally;
@@ -126,16 +128,15 @@ int main(int argc, char **argv)
                 ifname ? ifname : "the default interface", mw_strerror(err));
         goto finally;
     }
-    err = mw_udp_sendto(s, message, strlen(message), &group); /* s.send(messageOut) */
+    err = mw_group_send(s, message, strlen(message), timeout_ms); /* s.send(messageOut) */
     if (err != 0) {
         fail("IO", err);
         goto finally;
     }
     /* get messages from others in group */
-    static uint8_t buffer[65536];
-    for (unsigned long i = 0; i < count; i++) {
-        size_t length;
-        err = mw_udp_recvfrom(s, buffer, sizeof buffer, &length, NULL);
+    for (unsigned long i = 0; i < count;) {
+        mw_group_event ev; /* DatagramPacket messageIn; s.receive(messageIn) */
+        err = mw_group_recv(s, &ev, timeout_ms);
         if (err == MW_ETIMEDOUT) {
             fprintf(stderr, "%s: IO: %s (received %lu of %lu messages within %d ms each)\n",
                     prog, mw_strerror(err), i, count, timeout_ms);
@@ -145,17 +146,20 @@ int main(int argc, char **argv)
             fail("IO", err);
             goto finally;
         }
+        if (ev.type != MW_GROUP_MESSAGE)
+            continue;
         fputs("Received:", stdout);
-        fwrite(buffer, 1, length, stdout);
+        fwrite(ev.data, 1, ev.len, stdout);
         fputc('\n', stdout);
+        i++;
     }
-    err = mw_mcast_leave(s, &group, ifname); /* s.leaveGroup(group) */
+    err = mw_group_leave(s); /* s.leaveGroup(group) */
     if (err != 0) {
         fail("IO", err);
         goto finally;
     }
     status = 0;
 finally:
-    mw_udp_close(s);
+    mw_group_close(s);
     return status;
 }
