@@ -532,14 +532,35 @@ static char *string_space(mwi_cdr_dec *d, uint32_t len)
         return p;
     }
     size_t chunk = MWI_MIN(d->end - d->off, (size_t)STRING_CHUNK);
-    if (len >= chunk)
-        return mw_arena_alloc(d->arena, len, 1);
+    if (len >= chunk) {
+        char *p = mw_arena_alloc(d->arena, len, 1);
+        if (p)
+            d->pooled += len;
+        return p;
+    }
     char *p = mw_arena_alloc(d->arena, chunk, 1);
     if (p) {
         d->pool = p + len;
         d->pool_left = chunk - len;
+        d->pooled += chunk;
     }
     return p;
+}
+
+/* The bound mwi_arena_bound would have set when decoding began: MWI_ALLOC_FACTOR bytes
+ * per input byte plus MWI_ALLOC_SLACK beyond what the arena held then (what it holds now
+ * less the string space taken since), or the caller's tighter limit. */
+void mwi_cdr_dec_bound_now(mwi_cdr_dec *d)
+{
+    size_t old = mw_arena_limit(d->arena), used = mw_arena_used(d->arena) - d->pooled, n,
+           limit;
+    d->bounded = true;
+    d->old_limit = old;
+    if (!mwi_mul_size(d->len, MWI_ALLOC_FACTOR, &n) || !mwi_add_size(n, MWI_ALLOC_SLACK, &n) ||
+        !mwi_add_size(n, used, &limit))
+        return;
+    if (old == 0 || limit < old)
+        mw_arena_set_limit(d->arena, limit);
 }
 
 static inline int dec_string(mwi_cdr_dec *d, uint32_t bound, bool text, char **out)
@@ -619,6 +640,7 @@ static int alloc_for(mwi_cdr_dec *d, const mw_type *t, uint64_t n, size_t at, vo
         return 0;
     }
     void *p = NULL;
+    mwi_cdr_dec_bound(d);
     if (mwi_mul_size((size_t)n, t->size, &bytes))
         p = mw_arena_alloc(d->arena, bytes, t->align ? t->align : 1);
     if (!p)
@@ -737,6 +759,8 @@ static int dec_constructed(mwi_cdr_dec *d, const mw_type *t, void *v)
                                         "sequence of %u elements needs %zu bytes, %zu remain",
                                         n, need, left);
             data = NULL;
+            if (n)
+                mwi_cdr_dec_bound(d);
             if (n && !(data = mw_arena_alloc(d->arena, need, k)))
                 return mwi_cdr_dec_fail(d, MW_ENOMEM, at, "arena exhausted by %u elements",
                                         n);
@@ -789,6 +813,7 @@ static int dec_constructed(mwi_cdr_dec *d, const mw_type *t, void *v)
         size_t at = mwi_cdr_at(d, 4);
         a->type = NULL;
         a->value = NULL;
+        mwi_cdr_dec_bound(d); /* TypeCodes become types in the arena */
         if ((rc = mwi_cdr_dec_typecode(d, &vt)) || !vt)
             return rc;
         if ((rc = alloc_for(d, vt, 1, at, &p)) || (rc = mwi_cdr_dec_value(d, vt, p)))
@@ -1100,15 +1125,17 @@ decode_at(const mw_type *t, const uint8_t *data, size_t len, size_t start, bool 
     d.tc_count = d.tc_cap = 0;
     d.pool = NULL;
     d.pool_left = 0;
+    d.bounded = false;
+    d.pooled = 0;
     mwi_cdr_path_reset(&d.path);
-    size_t old = mwi_arena_bound(arena, len);
     int rc = mwi_cdr_dec_value(&d, t, value);
     if (!rc && d.off != len)
         rc = mwi_cdr_dec_fail(&d, MW_EPROTO, d.off, "%zu bytes after the value",
                               len - d.off);
     if (d.tc)
         free(d.tc);
-    mw_arena_set_limit(arena, old);
+    if (d.bounded)
+        mw_arena_set_limit(arena, d.old_limit);
     if (rc)
         path_finish(&d.path, err);
     return rc;

@@ -74,6 +74,12 @@ typedef struct mwi_cdr_dec {
     /* arena space taken for strings and not used yet */
     char *pool;
     size_t pool_left;
+    /* The arena is bounded (mwi_arena_bound) only when the first value whose C form
+     * the input does not bound by itself is allocated: strings copy at most the bytes
+     * they consume, so a value of strings and scalars never pays for the bound. */
+    bool bounded;      /* the bound is in force; old_limit is the caller's limit */
+    size_t old_limit;
+    size_t pooled;     /* bytes taken for strings before the bound (align 1: exact) */
 } mwi_cdr_dec;
 
 /* The most members a union decoded from a TypeCode may have. */
@@ -83,6 +89,15 @@ typedef struct mwi_cdr_dec {
 int mwi_cdr_enc_fail(mwi_cdr_enc *e, int code, const char *fmt, ...) MW_PRINTF(3, 4);
 int mwi_cdr_dec_fail(mwi_cdr_dec *d, int code, size_t offset, const char *fmt, ...)
     MW_PRINTF(4, 5);
+
+/* Puts the arena bound in force (the slow path of mwi_cdr_dec_bound). */
+void mwi_cdr_dec_bound_now(mwi_cdr_dec *d);
+/* Call before allocating anything but string space. */
+static inline void mwi_cdr_dec_bound(mwi_cdr_dec *d)
+{
+    if (!d->bounded)
+        mwi_cdr_dec_bound_now(d);
+}
 
 /* The values half (cdr.c). */
 int mwi_cdr_enc_value(mwi_cdr_enc *e, const mw_type *t, const void *v);

@@ -684,6 +684,12 @@ typedef struct dec {
     size_t pool_left; /* its size */
     uint32_t max_depth;
     mw_marshal_error *err;
+    /* The arena is bounded (as mwi_arena_bound does) only when the first value whose C
+     * form the input does not bound by itself is allocated: strings copy fewer bytes than
+     * they consume, so a value of strings and scalars never pays for the bound. */
+    bool bounded;
+    size_t old_limit; /* the caller's limit, put back at the end when bounded */
+    size_t pooled;    /* bytes taken for strings before the bound (align 1: exact) */
 } dec;
 
 /* The most string space taken from the arena at a time. */
@@ -705,16 +711,44 @@ static int too_deep(dec *d)
     return DFAIL(d, MW_EDEPTH, d->p, "nesting deeper than %u", d->max_depth);
 }
 
-static int dalloc(dec *d, size_t n, size_t align, const uint8_t *at, void **out)
+/* The bound mwi_arena_bound would have set when decoding began: MWI_ALLOC_FACTOR bytes
+ * per input byte plus MWI_ALLOC_SLACK beyond what the arena held then (what it holds now
+ * less the string space taken since), or the caller's tighter limit. */
+static void bound_now(dec *d)
+{
+    size_t old = mw_arena_limit(d->arena), used = mw_arena_used(d->arena) - d->pooled, n,
+           limit, len = (size_t)(d->end - d->base);
+    d->bounded = true;
+    d->old_limit = old;
+    if (!mwi_mul_size(len, MWI_ALLOC_FACTOR, &n) || !mwi_add_size(n, MWI_ALLOC_SLACK, &n) ||
+        !mwi_add_size(n, used, &limit))
+        return;
+    if (old == 0 || limit < old)
+        mw_arena_set_limit(d->arena, limit);
+}
+
+/* n bytes of arena. Space for strings (text) does not bound the arena; anything else
+ * does. */
+static int dalloc_as(dec *d, size_t n, size_t align, bool text, const uint8_t *at,
+                     void **out)
 {
     if (!d->arena)
         return DFAIL(d, MW_EINVAL, at, "decoding this value needs an arena");
-    void *q = mw_arena_alloc(d->arena, n, align ? align : 1);
+    if (!text && !d->bounded)
+        bound_now(d);
+    void *q = mw_arena_alloc(d->arena, n, text || !align ? 1 : align);
+    if (q && text)
+        d->pooled += n;
     if (!q)
         return DFAIL(d, MW_ENOMEM, at, "cannot allocate %zu bytes (the input bounds the arena)",
                      n);
     *out = q;
     return 0;
+}
+
+static int dalloc(dec *d, size_t n, size_t align, const uint8_t *at, void **out)
+{
+    return dalloc_as(d, n, align, false, at, out);
 }
 
 /* One 4-byte item decoded into a scalar or enum of 32 bits or less, with the range and
@@ -811,7 +845,7 @@ static inline __attribute__((always_inline)) int dec_string(dec *d, char **out,
     size_t need = (size_t)n + 1;
     if (d->pool_left < need) {
         size_t want = MWI_MAX(need, MWI_MIN(avail(d), STRING_POOL_MAX));
-        if ((rc = dalloc(d, want, 1, at, (void **)&d->pool)))
+        if ((rc = dalloc_as(d, want, 1, true, at, (void **)&d->pool)))
             return rc;
         d->pool_left = want;
     }
@@ -1082,13 +1116,12 @@ int mw_xdr_decode(const mw_type *t, const void *data, size_t len, void *value,
     if (!t || (!value && t->size) || (!data && len))
         return mwi_marshal_fail(err, MW_EINVAL, 0, NULL, "missing type, value or input");
     const uint8_t *in = data ? data : none;
-    dec d = {in, in, in + len, arena, NULL, 0, mwi_max_depth(opts), err};
-    size_t old = arena ? mwi_arena_bound(arena, len) : 0;
+    dec d = {in, in, in + len, arena, NULL, 0, mwi_max_depth(opts), err, false, 0, 0};
     int rc = dec_value(&d, t, value, 0);
     if (rc == 0 && d.p != d.end)
         rc = DFAIL(&d, MW_EPROTO, d.p, "%zu bytes after the value", avail(&d));
-    if (arena)
-        mw_arena_set_limit(arena, old);
+    if (d.bounded)
+        mw_arena_set_limit(arena, d.old_limit);
     return rc;
 }
 
