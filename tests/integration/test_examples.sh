@@ -5,7 +5,7 @@
 # exit status.
 set -uo pipefail
 BUILD=$(cd "${1:?usage: test_examples.sh BUILD_DIR}" && pwd)
-. "$(dirname "$0")/../interop/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 BIN=$BUILD/bin
 
 # --- Figures 4.3 and 4.4: UDP client and echo server -----------------------------------

@@ -6,7 +6,7 @@
 # refused, and clear failures when nothing answers.
 set -uo pipefail
 BUILD=$(cd "${1:?usage: test_rmi.sh BUILD_DIR}" && pwd)
-. "$(dirname "$0")/../interop/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 BIN=$BUILD/bin
 STORE=$MW_TMP/names.store
 
