@@ -135,10 +135,19 @@ int cli_run_verbs(const cli_command *self, int argc, char **argv)
 int cli_getopt(const cli_verb *v, int argc, char **argv, const struct option *opts,
                int *exit_code)
 {
-    /* Every option is long; -h is the one short form. The leading ':' tells a missing
-     * value (':') from an unknown option ('?'); opterr = 0 because we word the messages. */
+    return cli_getopt_short(v, argc, argv, "", opts, exit_code);
+}
+
+int cli_getopt_short(const cli_verb *v, int argc, char **argv, const char *shortopts,
+                     const struct option *opts, int *exit_code)
+{
+    /* Options are long but for -h (and a verb's own short ones). The leading ':' tells a
+     * missing value (':') from an unknown option ('?'); opterr = 0 because we word the
+     * messages. */
+    char spec[32];
+    snprintf(spec, sizeof spec, ":h%s", shortopts);
     opterr = 0;
-    int c = getopt_long(argc, argv, ":h", opts, NULL);
+    int c = getopt_long(argc, argv, spec, opts, NULL);
     if (c == 'h') {
         cli_verb_usage(v, stdout, true);
         *exit_code = CLI_EXIT_OK;

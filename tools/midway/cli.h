@@ -79,6 +79,10 @@ void cli_verb_usage(const cli_verb *v, FILE *f, bool full);
  */
 int cli_getopt(const cli_verb *v, int argc, char **argv, const struct option *opts,
                int *exit_code);
+/* cli_getopt for a verb that also has short options: shortopts in getopt's form, after
+ * the ':' and 'h' that cli_getopt passes ("I:" for -I DIR). */
+int cli_getopt_short(const cli_verb *v, int argc, char **argv, const char *shortopts,
+                     const struct option *opts, int *exit_code);
 
 /* Checks that exactly n operands remain after the options (names: how the synopsis calls
  * them, for the message). CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why. */

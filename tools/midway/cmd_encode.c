@@ -7,9 +7,12 @@
  *       midway encode --type Person --to cdr --hex        (Figure 4.8's bytes)
  *   midway encode --type Person --to xml | midway decode --type Person --from xml
  *   midway encode --type PersonRecord --xsd               (Figure 4.12)
+ *   midway encode --idl Everything.idl -I inc --type Everything::Showcase --to xdr
  *
  * Both commands share one option table and one runner: the only differences are which
- * side the JSON is on and which option names the format (--to or --from).
+ * side the JSON is on and which option names the format (--to or --from). The type is a
+ * built-in one, or with --idl any type of an IDL file, whose descriptor idl_types.c
+ * builds at run time with midl's front end.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include <midway/marshal.h>
 
 #include "cli.h"
+#include "idl_types.h"
 
 /* The most input either command reads: far beyond any value one would type or pipe, yet
  * small enough that a mistaken `< /dev/zero` ends with a message instead of eating memory. */
@@ -27,12 +31,23 @@
 /* Bytes per line of --hex output (64 hex digits, like a wide `xxd -p`). */
 #define ENC_HEX_LINE 32
 
+/* Close names offered for a --type that is not in the IDL file, and names listed when
+ * none is close. */
+#define ENC_HINTS 4
+#define ENC_LISTED 6
+
 /* The formats the tool knows, whether or not this build has each codec. */
 static const char *const format_names[] = {"cdr", "xdr", "json", "xml", "java", NULL};
 
 typedef struct enc_args {
-    bool decoding;        /* `decode`: format -> JSON; else JSON -> format */
-    const mw_type *type;  /* --type */
+    bool decoding;         /* `decode`: format -> JSON; else JSON -> format */
+    const char *type_name; /* --type */
+    const mw_type *type;   /* what it names (once the IDL, if any, is read) */
+    const char *idl;       /* --idl FILE */
+    const char **idl_dirs; /* -I DIR..., in order */
+    size_t idl_ndirs;
+    mw_arena *idl_arena; /* the IDL file's descriptors */
+    idl_types *idl_types;
     const char *format;   /* --to / --from */
     bool xsd;             /* --xsd: print the schema instead of encoding */
     bool hex;             /* --hex: binary output (encode) or input (decode) as hex */
@@ -189,6 +204,7 @@ enum {
     OPT_XSD,
     OPT_VALIDATE,
     OPT_LIST_TYPES,
+    OPT_IDL,
 };
 
 static int usage_list(const cli_verb *v, const char *what, const char *given,
@@ -225,9 +241,11 @@ static int check_combination(const cli_verb *v, const enc_args *a, bool xml_opts
                              bool java_opts)
 {
     const char *fmt_opt = a->decoding ? "--from" : "--to";
+    if (a->idl_ndirs && !a->idl)
+        return cli_usage_error(v, "-I applies to --idl only");
     if (a->list_types)
         return CLI_EXIT_OK;
-    if (!a->type)
+    if (!a->type_name)
         return cli_usage_error(v, "--type is required (see --list-types)");
     if (a->xsd) {
         if (a->format)
@@ -267,6 +285,7 @@ static int parse_args(const cli_verb *v, int argc, char **argv, enc_args *a)
         {"xsd", no_argument, NULL, OPT_XSD},
         {"validate", no_argument, NULL, OPT_VALIDATE},
         {"list-types", no_argument, NULL, OPT_LIST_TYPES},
+        {"idl", required_argument, NULL, OPT_IDL},
         CLI_OPTION_HELP,
         {0, 0, 0, 0},
     };
@@ -275,12 +294,21 @@ static int parse_args(const cli_verb *v, int argc, char **argv, enc_args *a)
     bool xml_opts = false, java_opts = false;
     int c, rc = CLI_EXIT_OK;
     a->opts.byte_order = MW_ORDER_BIG; /* Figure 4.8, and GIOP's most common order */
-    while ((c = cli_getopt(v, argc, argv, opts, &rc)) != -1) {
+    if (!(a->idl_dirs = calloc((size_t)argc, sizeof *a->idl_dirs)))
+        return cli_fail(MW_ENOMEM, NULL);
+    while ((c = cli_getopt_short(v, argc, argv, "I:", opts, &rc)) != -1) {
         switch (c) {
         case OPT_TYPE:
-            a->type = mw_builtin_type(optarg);
-            if (!a->type)
-                return usage_list(v, "type", optarg, mw_builtin_type_names());
+            a->type_name = optarg;
+            break;
+        case OPT_IDL:
+            if (a->idl)
+                return cli_usage_error(v, "one --idl file at a time ('%s' and '%s')", a->idl,
+                                       optarg);
+            a->idl = optarg;
+            break;
+        case 'I':
+            a->idl_dirs[a->idl_ndirs++] = optarg;
             break;
         case OPT_TO:
         case OPT_FROM: {
@@ -356,11 +384,82 @@ static int parse_args(const cli_verb *v, int argc, char **argv, enc_args *a)
 /* The commands                                                                         */
 /* ------------------------------------------------------------------------------------ */
 
-static int list_types(void)
+static int list_types(const enc_args *a)
 {
-    for (const char *const *n = mw_builtin_type_names(); *n; n++)
-        printf("%s\n", *n);
+    if (a->idl_types)
+        for (size_t i = 0; i < idl_types_count(a->idl_types); i++)
+            printf("%s\n", idl_types_at(a->idl_types, i)->name);
+    else
+        for (const char *const *n = mw_builtin_type_names(); *n; n++)
+            printf("%s\n", *n);
     return write_stdout(NULL, 0);
+}
+
+/* Reads --idl FILE. Its errors are midl's diagnostics, as midl prints them. */
+static int read_idl(enc_args *a)
+{
+    int e = mw_arena_create(&a->idl_arena, 0);
+    if (!e)
+        e = idl_types_load(a->idl, a->idl_dirs, a->idl_ndirs, a->idl_arena, &a->idl_types);
+    if (e == MW_EPROTO || e == MW_ERANGE)
+        return CLI_EXIT_ERROR; /* reported as file:line:col: error: ... */
+    if (e == MW_ENOMEM)
+        return cli_fail(e, a->idl);
+    if (e) {
+        cli_errorf("cannot read %s: %s", a->idl, strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* A --type that the IDL file does not declare: the closest names, or the first few. */
+static int unknown_idl_type(const cli_verb *v, const enc_args *a)
+{
+    const char *close[ENC_HINTS];
+    size_t n = idl_types_similar(a->idl_types, a->type_name, close, ENC_HINTS);
+    char list[512] = "";
+    size_t len = 0;
+    size_t total = idl_types_count(a->idl_types), shown = n ? n : total;
+    if (shown > ENC_LISTED)
+        shown = ENC_LISTED;
+    for (size_t i = 0; i < shown; i++) {
+        const char *name = n ? close[i] : idl_types_at(a->idl_types, i)->name;
+        const char *sep = i == 0 ? "" : n && i + 1 == shown ? " or " : ", ";
+        len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0, "%s%s",
+                                sep, name);
+    }
+    if (n)
+        return cli_usage_error(v, "unknown type '%s' in %s (did you mean %s?)", a->type_name,
+                               a->idl, list);
+    if (!total)
+        return cli_usage_error(v, "unknown type '%s': %s declares no types", a->type_name,
+                               a->idl);
+    return cli_usage_error(v, "unknown type '%s' in %s (it declares %s%s; see --list-types)",
+                           a->type_name, a->idl, list, total > shown ? ", ..." : "");
+}
+
+/* The type --type names: a built-in one, or one of the IDL file's. */
+static int find_type(const cli_verb *v, enc_args *a)
+{
+    if (!a->idl) {
+        a->type = mw_builtin_type(a->type_name);
+        if (!a->type)
+            return usage_list(v, "type", a->type_name, mw_builtin_type_names());
+        return CLI_EXIT_OK;
+    }
+    a->type = idl_types_find(a->idl_types, a->type_name);
+    if (!a->type)
+        return unknown_idl_type(v, a);
+    if (a->type->kind == MW_K_VOID)
+        return cli_usage_error(v, "%s is an exception without members: it has no value",
+                               a->type->name);
+    if (mw_type_check(a->type) != 0) {
+        /* The descriptor is right, but the codecs refuse what they cannot walk. */
+        cli_errorf("%s nests deeper than the codecs go (%d levels)", a->type->name,
+                   MW_MARSHAL_MAX_DEPTH);
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
 }
 
 static int print_schema(const enc_args *a)
@@ -436,17 +535,30 @@ static int run(const cli_verb *v, int argc, char **argv)
     enc_args a = {.decoding = !strcmp(v->name, "decode")};
     int rc = parse_args(v, argc, argv, &a);
     if (rc || a.done)
-        return rc;
-    if (a.list_types)
-        return list_types();
-    if (a.xsd)
-        return print_schema(&a);
-    return transcode(&a);
+        goto done;
+    if (a.idl && (rc = read_idl(&a)) != 0)
+        goto done;
+    if (a.list_types) {
+        rc = list_types(&a);
+        goto done;
+    }
+    if ((rc = find_type(v, &a)) != 0)
+        goto done;
+    rc = a.xsd ? print_schema(&a) : transcode(&a);
+done:
+    mw_arena_destroy(a.idl_arena);
+    free(a.idl_dirs);
+    return rc;
 }
 
 #define ENC_COMMON_HELP                                                                        \
     "  --type T          the value's type: a built-in type (Person, PersonRecord,\n"           \
-    "                    Showcase; see --list-types)\n"                                        \
+    "                    Showcase; see --list-types), or with --idl a type of the IDL\n"       \
+    "                    file by its scoped name (Module::Name)\n"                             \
+    "  --idl FILE        read the types from FILE, as midl reads it: struct, union,\n"         \
+    "                    enum, typedef, exception, and M::I::op_in and M::I::op_out\n"         \
+    "                    for the arguments of operation op of interface M::I\n"                \
+    "  -I DIR            with --idl: search DIR for #include files (repeatable)\n"             \
     "  --byte-order O    cdr: big (default), little or native\n"                               \
     "  --java-class NAME java: the class name of the top-level struct (default: the\n"         \
     "                    type's name)\n"                                                       \
@@ -454,19 +566,27 @@ static int run(const cli_verb *v, int argc, char **argv)
     "  --xml-ns URI      xml: put every element in this namespace (Figure 4.11)\n"             \
     "  --xml-prefix P    xml: with --xml-ns, the namespace's prefix (default: the\n"           \
     "                    default namespace)\n"                                                 \
-    "  --list-types      print the names of the built-in types and exit\n"
+    "  --list-types      print the names of the built-in types (with --idl, of the\n"          \
+    "                    IDL file's types) and exit\n"
 
 static const cli_verb encode_verb = {
     .name = "encode",
-    .synopsis = "--type T --to FORMAT [--hex] [--pretty] [format options] < value.json\n"
-                "       midway encode --type T --xsd [--xml-ns URI [--xml-prefix P]]\n"
-                "       midway encode --list-types",
+    .synopsis = "[--idl FILE [-I DIR]...] --type T --to FORMAT [--hex] [--pretty]\n"
+                "                     [format options] < value.json\n"
+                "       midway encode [--idl FILE [-I DIR]...] --type T --xsd\n"
+                "                     [--xml-ns URI [--xml-prefix P]]\n"
+                "       midway encode [--idl FILE [-I DIR]...] --list-types",
     .help =
         "Reads a value of type T as JSON on standard input and writes its encoding on\n"
         "standard output: raw bytes for the binary formats (cdr, xdr, java), text for\n"
         "json and xml. With --xsd, prints the XML Schema of T's XML form instead\n"
         "(Figure 4.12). An input that does not fit the type is reported on one line\n"
         "with its JSON path ('midway: decode json: ... at $.year'), exit status 1.\n"
+        "\n"
+        "With --idl, T is any type of an IDL file (and the files it includes), by its\n"
+        "scoped name: --idl Person.idl --type HelloApp::Person. The file is read as\n"
+        "midl reads it; its errors are midl's ('Person.idl:3:5: error: ...'), exit\n"
+        "status 1. The value's layout is the C that midl generates for the type.\n"
         "\n"
         "Formats: cdr (CORBA CDR), xdr (RFC 4506), json, xml, java (Java object\n"
         "serialization).\n"
@@ -481,14 +601,16 @@ static const cli_verb encode_verb = {
 
 static const cli_verb decode_verb = {
     .name = "decode",
-    .synopsis = "--type T --from FORMAT [--hex] [format options] < encoded\n"
-                "       midway decode --list-types",
+    .synopsis = "[--idl FILE [-I DIR]...] --type T --from FORMAT [--hex]\n"
+                "                     [format options] < encoded\n"
+                "       midway decode [--idl FILE [-I DIR]...] --list-types",
     .help =
         "Reads an encoding of a value of type T on standard input and writes the value\n"
         "as indented JSON on standard output. A malformed input is reported on one\n"
         "line, with the byte offset for binary formats ('midway: decode cdr: ... at\n"
         "byte 12 (place)') or the path for text ('... at /person/year'), exit status 1.\n"
         "CDR carries no byte-order mark of its own: give --byte-order if it is not big.\n"
+        "With --idl, T is any type of an IDL file, as for 'midway encode'.\n"
         "\n"
         "Options:\n"
         "  --from FORMAT     the encoding to read: cdr, xdr, json, xml or java\n"
