@@ -28,6 +28,8 @@
 
 #include <midway/marshal.h>
 
+#include "bench_common.h"
+
 #ifdef MWB_HAVE_TIRPC
 #include <rpc/rpc.h>
 #endif
@@ -35,13 +37,10 @@
 #include "person.pb-c.h"
 #endif
 
-#ifndef MWB_BUILD_TYPE
-#define MWB_BUILD_TYPE ""
-#endif
+#define PROG "bench_marshal" /* in messages */
 
 #define RUNS_DEFAULT 7    /* timed runs per case; the median of an odd count is a run */
 #define MIN_MS_DEFAULT 40 /* each run lasts at least this long once calibrated */
-#define MAX_RUNS 99
 #define BULK_BYTES ((size_t)1 << 20) /* the bulk payload: 1 MiB of doubles */
 #define BULK_COUNT (BULK_BYTES / sizeof(double))
 #define NAME_MAX_LEN 255 /* the bound the libtirpc routines give xdr_string */
@@ -73,10 +72,10 @@ struct bcase {
     /* Filled by the timed runs. */
     bool skipped;
     char why[200];
-    bool selected;       /* chosen by --only */
-    uint64_t iters;      /* iterations per timed loop, from calibration */
-    double ns[MAX_RUNS]; /* per iteration, one per run */
-    double median, min, max;
+    bool selected;           /* chosen by --only */
+    uint64_t iters;          /* iterations per timed loop, from calibration */
+    double ns[MWB_MAX_RUNS]; /* per iteration, one per run */
+    mwb_summary per_iter;    /* of ns */
 };
 
 static int g_runs = RUNS_DEFAULT; /* --runs */
@@ -540,50 +539,11 @@ static bcase cases[] = {
 /* Timing                                                                               */
 /* ------------------------------------------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
+/* The case's loop, as the timing loop calls it. */
+static int case_loop(void *ctx, uint64_t n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The number of iterations that make one loop of the case last at least min_ms. */
-static int calibrate(bcase *c, unsigned min_ms)
-{
-    uint64_t min_ns = (uint64_t)min_ms * 1000000u;
-    uint64_t n = 1;
-    for (;;) {
-        uint64_t t0 = mw_now_ns();
-        if (c->loop(c, n) != 0)
-            return -1;
-        uint64_t dt = mw_now_ns() - t0;
-        if (dt >= min_ns)
-            break;
-        /* Aim a little past the target so the next try usually succeeds. */
-        uint64_t next = dt ? (uint64_t)((double)n * 1.2 * (double)min_ns / (double)dt) : n * 16;
-        n = next > n * 16 ? n * 16 : next > n ? next : n + 1;
-    }
-    c->iters = n;
-    return 0;
-}
-
-/* Times run r of the case. */
-static int time_run(bcase *c, int r)
-{
-    uint64_t t0 = mw_now_ns();
-    if (c->loop(c, c->iters) != 0)
-        return -1;
-    c->ns[r] = (double)(mw_now_ns() - t0) / (double)c->iters;
-    return 0;
-}
-
-static void summarise(bcase *c, int runs)
-{
-    double sorted[MAX_RUNS];
-    memcpy(sorted, c->ns, sizeof(double) * (size_t)runs);
-    qsort(sorted, (size_t)runs, sizeof(double), cmp_double);
-    c->min = sorted[0];
-    c->max = sorted[runs - 1];
-    c->median = runs % 2 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+    bcase *c = ctx;
+    return c->loop(c, n);
 }
 
 static bcase *find_case(const char *name)
@@ -600,38 +560,10 @@ static bcase *find_case(const char *name)
 
 static void print_machine(int runs, unsigned min_ms)
 {
-    char model[128] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[256];
-        while (fgets(line, sizeof line, f))
-            if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-                snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
-                model[strcspn(model, "\n")] = '\0';
-                break;
-            }
-        fclose(f);
-    }
-    double load[3] = {0, 0, 0};
-    f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
-            load[0] = load[1] = load[2] = 0;
-        fclose(f);
-    }
     if (g_md)
         printf("```\n");
-    printf("machine: %s, %ld CPUs online, load average %.2f %.2f %.2f\n", model,
-           sysconf(_SC_NPROCESSORS_ONLN), load[0], load[1], load[2]);
-    printf(
-        "build: %s%s; %d runs per case, each a loop of at least %u ms; median (min .. max)\n",
-        MWB_BUILD_TYPE[0] ? MWB_BUILD_TYPE : "no CMAKE_BUILD_TYPE",
-#ifdef __OPTIMIZE__
-        "",
-#else
-        " (WARNING: built without optimisation; use make bench)",
-#endif
-        runs, min_ms);
+    mwb_print_header("%d runs per case, each a loop of at least %u ms; median (min .. max)\n",
+                     runs, min_ms);
 #ifndef MWB_HAVE_TIRPC
     printf("peer libtirpc: skipped: %s\n", MWB_NO_TIRPC);
 #endif
@@ -660,62 +592,28 @@ static const bcase *measured(const char *name)
 
 /* The ratio num/den of the per-iteration times, run by run (the two loops of a run were
  * timed seconds apart, so load from elsewhere mostly cancels): median, min and max. */
-typedef struct ratio {
-    double median, min, max;
-} ratio;
-
-static ratio run_ratio(const bcase *num, const bcase *den)
+static mwb_summary run_ratio(const bcase *num, const bcase *den)
 {
-    double r[MAX_RUNS];
-    for (int i = 0; i < g_runs; i++)
-        r[i] = num->ns[i] / den->ns[i];
-    qsort(r, (size_t)g_runs, sizeof(double), cmp_double);
-    ratio out = {g_runs % 2 ? r[g_runs / 2] : (r[g_runs / 2 - 1] + r[g_runs / 2]) / 2, r[0],
-                 r[g_runs - 1]};
-    return out;
+    return mwb_ratio(num->ns, den->ns, g_runs);
 }
 
-/* Table output, as aligned text or as a Markdown table (--markdown, g_md). */
+/* Tables as aligned text or in Markdown (--markdown, g_md): the label in 46 characters,
+ * each cell in 22. */
+static const int cell_widths[] = {22, 22, 22, 22, 22};
 
-static void table_head(const char *title, const char *const *cols, size_t n)
+static mwb_table table(size_t ncols)
 {
-    if (g_md) {
-        printf("\n**%s**\n\n|", title);
-        for (size_t i = 0; i < n; i++)
-            printf(" %s |", cols[i]);
-        printf("\n|---|");
-        for (size_t i = 1; i < n; i++)
-            printf("---:|");
-        printf("\n");
-    } else {
-        printf("\n%s\n  %-46s", title, "");
-        for (size_t i = 1; i < n; i++)
-            printf(" %22s", cols[i]);
-        printf("\n");
-    }
+    mwb_table t = {g_md, 46, cell_widths, ncols};
+    return t;
 }
 
-/* One row: the label, then cells already formatted. */
-static void table_row(const char *label, char cells[][48], size_t n)
+/* One row of cells formatted into fixed buffers. */
+static void row(const mwb_table *t, const char *label, char cells[][48])
 {
-    if (g_md) {
-        printf("| %s |", label);
-        for (size_t i = 0; i < n; i++)
-            printf(" %s |", cells[i]);
-    } else {
-        printf("  %-46s", label);
-        for (size_t i = 0; i < n; i++)
-            printf(" %22s", cells[i]);
-    }
-    printf("\n");
-}
-
-static void skipped_row(const bcase *c)
-{
-    if (g_md)
-        printf("| %s | skipped: %s |\n", c->label, c->why);
-    else
-        printf("  %-46s skipped: %s\n", c->label, c->why);
+    const char *p[5];
+    for (size_t i = 0; i < t->ncols; i++)
+        p[i] = cells[i];
+    mwb_table_row(t, label, p, NULL);
 }
 
 /* The peers' variants, each a column of the speed-up table. The rpcgen and malloc styles
@@ -732,20 +630,21 @@ static void print_person_tables(void)
         return;
     static const char *const cols[] = {"Person encode + decode", "bytes", "ns per pair",
                                        "(min .. max)"};
-    table_head("Person {\"Smith\", \"London\", 1934}: one encode and one decode", cols, 4);
+    mwb_table t = table(3);
+    mwb_table_head(&t, "Person {\"Smith\", \"London\", 1934}: one encode and one decode", cols);
     for (size_t i = 0; i < N_CASES; i++) {
         const bcase *c = &cases[i];
         if (c->bulk || !c->selected)
             continue;
         if (c->skipped) {
-            skipped_row(c);
+            mwb_table_skipped(&t, c->label, c->why);
             continue;
         }
         char cells[3][48];
         snprintf(cells[0], 48, "%zu", c->wire_bytes);
-        snprintf(cells[1], 48, "%.1f", c->median);
-        snprintf(cells[2], 48, "(%.1f .. %.1f)", c->min, c->max);
-        table_row(c->label, cells, 3);
+        snprintf(cells[1], 48, "%.1f", c->per_iter.median);
+        snprintf(cells[2], 48, "(%.1f .. %.1f)", c->per_iter.min, c->per_iter.max);
+        row(&t, c->label, cells);
     }
 
     const bcase *peer[4];
@@ -756,18 +655,18 @@ static void print_person_tables(void)
             heads[1 + np++] = peer_heads[j];
     if (np == 0)
         return;
-    table_head("Speed-up on Person: the peer's time over ours, run by run: median (min .. max)",
-               heads, 1 + np);
+    t = table(np);
+    mwb_table_head(
+        &t, "Speed-up on Person: the peer's time over ours, run by run: median (min .. max)",
+        heads);
     for (size_t i = 0; i < N_CASES; i++) {
         const bcase *c = &cases[i];
         if (c->bulk || !c->ours || c->skipped || !c->selected)
             continue;
         char cells[4][48];
-        for (size_t j = 0; j < np; j++) {
-            ratio r = run_ratio(peer[j], c);
-            snprintf(cells[j], 48, "%.2fx (%.2f .. %.2f)", r.median, r.min, r.max);
-        }
-        table_row(c->label, cells, np);
+        for (size_t j = 0; j < np; j++)
+            mwb_fmt_summary(cells[j], 48, 2, "x", run_ratio(peer[j], c));
+        row(&t, c->label, cells);
     }
 }
 
@@ -778,30 +677,32 @@ static void print_bulk_table(void)
     const bcase *floor = measured("bulk.memcpy");
     static const char *const cols[] = {"1 MiB sequence<double>", "bytes", "MB/s",
                                        "(min .. max)", "% of memcpy"};
-    table_head("Bulk: a sequence<double> of 1 MiB (131072 doubles); MB/s = 10^6 bytes of "
-               "payload per second",
-               cols, 5);
+    mwb_table t = table(4);
+    mwb_table_head(&t,
+                   "Bulk: a sequence<double> of 1 MiB (131072 doubles); MB/s = 10^6 bytes of "
+                   "payload per second",
+                   cols);
     for (size_t i = 0; i < N_CASES; i++) {
         const bcase *c = &cases[i];
         if (!c->bulk || !c->selected)
             continue;
         if (c->skipped) {
-            skipped_row(c);
+            mwb_table_skipped(&t, c->label, c->why);
             continue;
         }
         /* Bytes per ns is GB/s; MB/s is that times 1000. The fastest run has the smallest
          * time, so min and max swap. */
         char cells[4][48] = {"", "", "", ""};
         snprintf(cells[0], 48, "%zu", c->wire_bytes);
-        snprintf(cells[1], 48, "%.0f", (double)BULK_BYTES / c->median * 1000.0);
-        snprintf(cells[2], 48, "(%.0f .. %.0f)", (double)BULK_BYTES / c->max * 1000.0,
-                 (double)BULK_BYTES / c->min * 1000.0);
+        snprintf(cells[1], 48, "%.0f", (double)BULK_BYTES / c->per_iter.median * 1000.0);
+        snprintf(cells[2], 48, "(%.0f .. %.0f)", (double)BULK_BYTES / c->per_iter.max * 1000.0,
+                 (double)BULK_BYTES / c->per_iter.min * 1000.0);
         if (floor) {
-            ratio r = run_ratio(floor, c);
-            snprintf(cells[3], 48, "%.0f%% (%.0f .. %.0f)", 100 * r.median, 100 * r.min,
-                     100 * r.max);
+            mwb_summary r = run_ratio(floor, c);
+            mwb_summary pct = {100 * r.median, 100 * r.min, 100 * r.max};
+            mwb_fmt_summary(cells[3], 48, 0, "%", pct);
         }
-        table_row(c->label, cells, 4);
+        row(&t, c->label, cells);
     }
 }
 
@@ -823,22 +724,23 @@ static void print_targets(void)
     };
     static const char *const cols[] = {"target", "ratio, run by run", "(min .. max)", "wanted",
                                        "verdict"};
+    mwb_table tab = table(4);
     bool head = false;
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         const bcase *ours = measured(t[i].ours), *peer = measured(t[i].peer);
         if (!ours || !peer)
             continue;
         if (!head)
-            table_head("The issue's targets (speed ratios: the other's time over ours)", cols,
-                       5);
+            mwb_table_head(
+                &tab, "The issue's targets (speed ratios: the other's time over ours)", cols);
         head = true;
-        ratio r = run_ratio(peer, ours);
+        mwb_summary r = run_ratio(peer, ours);
         char cells[4][48];
         snprintf(cells[0], 48, "%.2f", r.median);
         snprintf(cells[1], 48, "(%.2f .. %.2f)", r.min, r.max);
         snprintf(cells[2], 48, ">= %.2f", t[i].target);
         snprintf(cells[3], 48, "%s", r.median >= t[i].target ? "met" : "MISSED");
-        table_row(t[i].what, cells, 4);
+        row(&tab, t[i].what, cells);
     }
 }
 
@@ -877,17 +779,6 @@ static int init(void)
     return 0;
 }
 
-static long parse_long(const char *opt, const char *s, long min, long max)
-{
-    char *end;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || *end || v < min || v > max) {
-        fprintf(stderr, "bench_marshal: %s needs a number from %ld to %ld\n", opt, min, max);
-        exit(2);
-    }
-    return v;
-}
-
 int main(int argc, char **argv)
 {
     unsigned min_ms = MIN_MS_DEFAULT;
@@ -897,15 +788,15 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--runs"))
-            g_runs = (int)parse_long(a, argv[++i], 1, MAX_RUNS);
+            g_runs = (int)mwb_parse_long(PROG, a, argv[++i], 1, MWB_MAX_RUNS);
         else if (!strcmp(a, "--min-ms"))
-            min_ms = (unsigned)parse_long(a, argv[++i], 1, 60000);
+            min_ms = (unsigned)mwb_parse_long(PROG, a, argv[++i], 1, 60000);
         else if (!strcmp(a, "--only") && i + 1 < argc)
             only = argv[++i];
         else if (!strcmp(a, "--callgrind") && i + 1 < argc)
             cg_case = argv[++i];
         else if (!strcmp(a, "--iters"))
-            iters = parse_long(a, argv[++i], 1, 1000000000L);
+            iters = mwb_parse_long(PROG, a, argv[++i], 1, 1000000000L);
         else if (!strcmp(a, "--list"))
             list = true;
         else if (!strcmp(a, "--markdown"))
@@ -959,7 +850,7 @@ int main(int argc, char **argv)
             continue;
         if (c->setup(c, c->why) != 0)
             c->skipped = true;
-        else if (calibrate(c, min_ms) != 0) {
+        else if (mwb_calibrate(case_loop, c, min_ms, &c->iters) != 0) {
             snprintf(c->why, sizeof c->why, "failed while being timed");
             c->skipped = true;
         }
@@ -969,7 +860,8 @@ int main(int argc, char **argv)
             bcase *c = &cases[i];
             if (!c->selected || c->skipped)
                 continue;
-            if (c->setup(c, c->why) != 0 || time_run(c, r) != 0) {
+            if (c->setup(c, c->why) != 0 ||
+                mwb_time_loop(case_loop, c, c->iters, &c->ns[r], NULL) != 0) {
                 snprintf(c->why, sizeof c->why, "failed while being timed");
                 c->skipped = true;
             }
@@ -977,7 +869,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < N_CASES; i++)
         if (cases[i].selected && !cases[i].skipped)
-            summarise(&cases[i], g_runs);
+            cases[i].per_iter = mwb_summarise(cases[i].ns, g_runs);
     print_person_tables();
     print_bulk_table();
     print_targets();

@@ -29,29 +29,23 @@
  * bench/rmi/callgrind.sh turns two such runs into instructions per call (client and
  * server threads together, user space), for every case.
  */
-#include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <midway/rmi.h>
 
 #include "bench.h"
+#include "bench_common.h"
 
-#ifndef MWB_BUILD_TYPE
-#define MWB_BUILD_TYPE ""
-#endif
+#define PROG "bench_rmi" /* in messages */
 
+/* Each run lasts at least MIN_MS_DEFAULT ms once calibrated: short runs, many of them, so that
+ * an rmi run and its rr run are measured close together even on a busy machine. */
+#define MIN_MS_DEFAULT 50
 #define RUNS_DEFAULT 21 /* runs per case; the median of an odd count is a run */
-#define MIN_MS_DEFAULT                                                                         \
-    50 /* each run lasts at least this long once calibrated: short                             \
-          runs, many of them, so that an rmi run and its rr run are                            \
-          measured close together even on a busy machine */
-#define MAX_RUNS 99
-#define WORKERS 2      /* server worker threads, both sides */
-#define TARGET_PCT 5.0 /* the target for what the proxy adds */
+#define WORKERS 2       /* server worker threads, both sides */
+#define TARGET_PCT 5.0  /* the target for what the proxy adds */
 
 #define OP_NULL 1 /* the hand-written server's operations */
 #define OP_ECHO 2
@@ -158,11 +152,10 @@ typedef struct bcase {
     mw_rmi_proxy *proxy;
     mw_arena *arena;
     mw_buf req, rep;
-    uint64_t iters;       /* calls per run, from calibration */
-    double ns[MAX_RUNS];  /* wall-clock ns per call, per run */
-    double cpu[MAX_RUNS]; /* CPU ns per call (client and server threads), per run */
-    double median, min, max;
-    double cpu_median;
+    uint64_t iters;             /* calls per run, from calibration */
+    double ns[MWB_MAX_RUNS];    /* wall-clock ns per call, per run */
+    double cpu[MWB_MAX_RUNS];   /* CPU ns per call (client and server threads), per run */
+    mwb_summary wall, cpu_time; /* of ns and of cpu */
     bool selected;
     int errors;
 } bcase;
@@ -260,60 +253,19 @@ static void case_close(bcase *c)
     mw_buf_free(&c->rep);
 }
 
-/* CPU time of the whole process (this client and the servers' threads), ns. */
-static uint64_t cpu_ns(void)
+/* n calls of the case, as the timing loop runs them; a wrong reply is counted, not fatal. */
+static int calls_loop(void *ctx, uint64_t n)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Wall-clock ns per call over iters calls; *cpu (if not NULL) the CPU ns per call. */
-static double time_calls(bcase *c, uint64_t iters, double *cpu)
-{
-    uint64_t c0 = cpu_ns(), t0 = mw_now_ns();
-    for (uint64_t i = 0; i < iters; i++)
+    bcase *c = ctx;
+    for (uint64_t i = 0; i < n; i++)
         if (call_once(c) != 0)
             c->errors++;
-    uint64_t t1 = mw_now_ns(), c1 = cpu_ns();
-    if (cpu)
-        *cpu = (double)(c1 - c0) / (double)iters;
-    return (double)(t1 - t0) / (double)iters;
-}
-
-static void calibrate(bcase *c, unsigned min_ms)
-{
-    uint64_t n = 64;
-    for (;;) {
-        double ns = time_calls(c, n, NULL);
-        if (ns * (double)n >= min_ms * 1e6 || n > (1u << 30)) {
-            c->iters = n;
-            return;
-        }
-        double want = min_ms * 1e6 / (ns > 1 ? ns : 1) * 1.1;
-        n = want > (double)(n * 8) ? n * 8 : (uint64_t)want + 1;
-    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------ */
 /* Statistics and output                                                                */
 /* ------------------------------------------------------------------------------------ */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void summarise(const double *v, int n, double *med, double *lo, double *hi)
-{
-    double s[MAX_RUNS];
-    memcpy(s, v, (size_t)n * sizeof *v);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    *med = s[n / 2];
-    *lo = s[0];
-    *hi = s[n - 1];
-}
 
 static bcase *find_case(const char *name)
 {
@@ -325,36 +277,8 @@ static bcase *find_case(const char *name)
 
 static void print_machine(int runs, unsigned min_ms, long cpu)
 {
-    char model[128] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[256];
-        while (fgets(line, sizeof line, f))
-            if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-                snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
-                model[strcspn(model, "\n")] = '\0';
-                break;
-            }
-        fclose(f);
-    }
-    double load[3] = {0, 0, 0};
-    f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
-            load[0] = load[1] = load[2] = 0;
-        fclose(f);
-    }
-    printf("machine: %s, %ld CPUs online, load average %.2f %.2f %.2f\n", model,
-           sysconf(_SC_NPROCESSORS_ONLN), load[0], load[1], load[2]);
-    printf(
-        "build: %s%s; %d runs per case, each a loop of at least %u ms; median (min .. max)\n",
-        MWB_BUILD_TYPE[0] ? MWB_BUILD_TYPE : "no CMAKE_BUILD_TYPE",
-#ifdef __OPTIMIZE__
-        "",
-#else
-        " (WARNING: built without optimisation; use make bench)",
-#endif
-        runs, min_ms);
+    mwb_print_header("%d runs per case, each a loop of at least %u ms; median (min .. max)\n",
+                     runs, min_ms);
     printf("server: one loop, %d workers, in this process; one client, calls back to back; ",
            WORKERS);
     if (cpu >= 0)
@@ -364,13 +288,11 @@ static void print_machine(int runs, unsigned min_ms, long cpu)
 }
 
 /* The median, min and max over the runs of 100 * (rmi / rr - 1) of one measure. */
-static void overhead(const double *rmi, const double *rr, int runs, double *med, double *lo,
-                     double *hi)
+static mwb_summary overhead(const double *rmi, const double *rr, int runs)
 {
-    double pct[MAX_RUNS];
-    for (int r = 0; r < runs; r++)
-        pct[r] = 100.0 * (rmi[r] / rr[r] - 1.0);
-    summarise(pct, runs, med, lo, hi);
+    mwb_summary r = mwb_ratio(rmi, rr, runs);
+    mwb_summary pct = {100.0 * (r.median - 1.0), 100.0 * (r.min - 1.0), 100.0 * (r.max - 1.0)};
+    return pct;
 }
 
 static void print_tables(int runs)
@@ -383,8 +305,8 @@ static void print_tables(int runs)
         const bcase *c = &cases[i];
         if (!c->selected)
             continue;
-        printf("  %-44s %9.2f   (%7.2f .. %7.2f) %8.2f%s\n", c->label, c->median / 1000,
-               c->min / 1000, c->max / 1000, c->cpu_median / 1000,
+        printf("  %-44s %9.2f   (%7.2f .. %7.2f) %8.2f%s\n", c->label, c->wall.median / 1000,
+               c->wall.min / 1000, c->wall.max / 1000, c->cpu_time.median / 1000,
                c->errors ? "  WRONG REPLIES" : "");
     }
     printf(
@@ -402,12 +324,11 @@ static void print_tables(int runs)
         const bcase *rr = find_case(rr_name);
         if (!rr || !rr->selected)
             continue;
-        double w, wlo, whi, c, clo, chi;
-        overhead(rmi->ns, rr->ns, runs, &w, &wlo, &whi);
-        overhead(rmi->cpu, rr->cpu, runs, &c, &clo, &chi);
+        mwb_summary w = overhead(rmi->ns, rr->ns, runs), c = overhead(rmi->cpu, rr->cpu, runs);
         printf(
             "  %-12s %+9.1f%%   (%+7.1f%% .. %+7.1f%%) %+9.1f%%   (%+7.1f%% .. %+7.1f%%)  %s\n",
-            base, w, wlo, whi, c, clo, chi, w < TARGET_PCT ? "meets" : "OVER");
+            base, w.median, w.min, w.max, c.median, c.min, c.max,
+            w.median < TARGET_PCT ? "meets" : "OVER");
     }
     printf("  (a busy machine shows in the min .. max; the CPU measure is the steadier one)\n");
 }
@@ -415,18 +336,6 @@ static void print_tables(int runs)
 /* ------------------------------------------------------------------------------------ */
 /* Main                                                                                 */
 /* ------------------------------------------------------------------------------------ */
-
-static int parse_num(const char *opt, const char *text, long min, long max, long *out)
-{
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (!*text || *end || v < min || v > max) {
-        fprintf(stderr, "bench_rmi: %s needs a number from %ld to %ld\n", opt, min, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -440,21 +349,17 @@ int main(int argc, char **argv)
                 printf("%s\n", cases[k].name);
             return 0;
         } else if (!strcmp(a, "--runs") && i + 1 < argc) {
-            if (parse_num(a, argv[++i], 1, MAX_RUNS, &runs))
-                return 2;
+            runs = mwb_parse_long(PROG, a, argv[++i], 1, MWB_MAX_RUNS);
         } else if (!strcmp(a, "--min-ms") && i + 1 < argc) {
-            if (parse_num(a, argv[++i], 1, 60000, &min_ms))
-                return 2;
+            min_ms = mwb_parse_long(PROG, a, argv[++i], 1, 60000);
         } else if (!strcmp(a, "--only") && i + 1 < argc) {
             only = argv[++i];
         } else if (!strcmp(a, "--cpu") && i + 1 < argc) {
-            if (parse_num(a, argv[++i], -1, 1023, &cpu))
-                return 2;
+            cpu = mwb_parse_long(PROG, a, argv[++i], -1, 1023);
         } else if (!strcmp(a, "--callgrind") && i + 1 < argc) {
             cg_case = argv[++i];
         } else if (!strcmp(a, "--iters") && i + 1 < argc) {
-            if (parse_num(a, argv[++i], 1, 100000000, &iters))
-                return 2;
+            iters = mwb_parse_long(PROG, a, argv[++i], 1, 100000000);
         } else {
             fprintf(stderr, "usage: bench_rmi [--runs N] [--min-ms MS] [--cpu N|-1] "
                             "[--only SUBSTRING] [--list]\n");
@@ -468,10 +373,7 @@ int main(int argc, char **argv)
     if (cg_case) {
         cpu = -1; /* callgrind runs one thread at a time anyway */
     } else if (cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET((int)cpu, &set);
-        if (sched_setaffinity(0, sizeof set, &set) != 0) {
+        if (mwb_pin_cpu((int)cpu) != 0) {
             fprintf(stderr, "bench_rmi: cannot pin to CPU %ld; not pinned\n", cpu);
             cpu = -1;
         }
@@ -490,7 +392,7 @@ int main(int argc, char **argv)
     if (cg_case) {
         bcase *c = find_case(cg_case);
         if ((rc = case_open(c, c->transport == MW_RR_UDP ? &udp : &tcp)) == 0) {
-            (void)time_calls(c, (uint64_t)(iters ? iters : 1000), NULL);
+            (void)calls_loop(c, (uint64_t)(iters ? iters : 1000));
             case_close(c);
         }
         servers_stop(&udp);
@@ -511,18 +413,18 @@ int main(int argc, char **argv)
             status = 1;
             continue;
         }
-        calibrate(c, (unsigned)min_ms);
+        (void)mwb_calibrate(calls_loop, c, (unsigned)min_ms, &c->iters);
     }
     for (int r = 0; r < runs; r++)
         for (size_t i = 0; i < N_CASES; i++)
             if (cases[i].selected)
-                cases[i].ns[r] = time_calls(&cases[i], cases[i].iters, &cases[i].cpu[r]);
+                (void)mwb_time_loop(calls_loop, &cases[i], cases[i].iters, &cases[i].ns[r],
+                                    &cases[i].cpu[r]);
     for (size_t i = 0; i < N_CASES; i++) {
         bcase *c = &cases[i];
         if (c->selected) {
-            summarise(c->ns, (int)runs, &c->median, &c->min, &c->max);
-            double lo, hi;
-            summarise(c->cpu, (int)runs, &c->cpu_median, &lo, &hi);
+            c->wall = mwb_summarise(c->ns, (int)runs);
+            c->cpu_time = mwb_summarise(c->cpu, (int)runs);
             if (c->errors)
                 status = 1;
         }

@@ -37,16 +37,14 @@
 
 #include <midway/marshal.h>
 
+#include "bench_common.h"
 #include "bench_rr.h"
 
-#ifndef MWB_BUILD_TYPE
-#define MWB_BUILD_TYPE ""
-#endif
+#define PROG "bench_rr" /* in messages */
 
-#define RUNS_DEFAULT 5    /* runs per cell; the median of an odd count is a run */
-#define MS_DEFAULT 250    /* timed part of a run */
-#define WARMUP_DEFAULT 50 /* calls before the timed part: connections, caches, clocks */
-#define MAX_RUNS 99
+#define RUNS_DEFAULT 5       /* runs per cell; the median of an odd count is a run */
+#define MS_DEFAULT 250       /* timed part of a run */
+#define WARMUP_DEFAULT 50    /* calls before the timed part: connections, caches, clocks */
 #define MANY 8               /* the "8 concurrent clients" of the issue */
 #define SPIN_US 100          /* Midway's low-latency mode: spin this long before sleeping */
 #define SERVER_READY_MS 5000 /* a server that is not listening by then has failed */
@@ -162,10 +160,10 @@ typedef struct cell {
     char label[64];
     bool selected, skipped;
     char why[MWB_WHY];
-    int runs;                                           /* runs done */
-    double cps[MAX_RUNS], p50[MAX_RUNS], p99[MAX_RUNS]; /* calls/s; latencies in us */
-    uint64_t errors;                                    /* failed calls, over all runs */
-    double med_cps, min_cps, max_cps, med_p50, min_p50, max_p50, med_p99, min_p99, max_p99;
+    int runs;                                                       /* runs done */
+    double cps[MWB_MAX_RUNS], p50[MWB_MAX_RUNS], p99[MWB_MAX_RUNS]; /* calls/s; us */
+    uint64_t errors;                       /* failed calls, over all runs */
+    mwb_summary cps_sum, p50_sum, p99_sum; /* of cps, p50 and p99 */
 } cell;
 
 #define MAX_CELLS 128
@@ -347,10 +345,7 @@ static void pin(int place, bool server)
 {
     if (place == PLACE_FREE || g_cpu[0] < 0)
         return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(place == PLACE_DIFF && server ? g_cpu[1] : g_cpu[0], &set);
-    sched_setaffinity(0, sizeof set, &set);
+    mwb_pin_cpu(place == PLACE_DIFF && server ? g_cpu[1] : g_cpu[0]);
 }
 
 /* The client process: runs the clients, writes a result to fd. */
@@ -522,22 +517,6 @@ done:
 /* Statistics and output                                                                */
 /* ------------------------------------------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void stats(const double *v, int n, double *med, double *min, double *max)
-{
-    double s[MAX_RUNS];
-    memcpy(s, v, sizeof(double) * (size_t)n);
-    qsort(s, (size_t)n, sizeof(double), cmp_double);
-    *min = s[0];
-    *max = s[n - 1];
-    *med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static bool usable(const cell *c)
 {
     return c && c->selected && !c->skipped && c->runs > 0;
@@ -547,50 +526,20 @@ static bool usable(const cell *c)
  * The ratio a/b of two cells' calls/s (or of their p50 with p50 set), as the median of
  * the per-run ratios, with min and max. false when either cell has no numbers.
  */
-static bool ratio(const cell *a, const cell *b, bool p50, double *med, double *min, double *max)
+static bool ratio(const cell *a, const cell *b, bool p50, mwb_summary *r)
 {
     if (!usable(a) || !usable(b))
         return false;
     int n = a->runs < b->runs ? a->runs : b->runs;
-    double r[MAX_RUNS];
-    for (int i = 0; i < n; i++)
-        r[i] = p50 ? a->p50[i] / b->p50[i] : a->cps[i] / b->cps[i];
-    stats(r, n, med, min, max);
+    *r = p50 ? mwb_ratio(a->p50, b->p50, n) : mwb_ratio(a->cps, b->cps, n);
     return true;
 }
 
 static void print_machine(int runs)
 {
-    char model[128] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[256];
-        while (fgets(line, sizeof line, f))
-            if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-                snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
-                model[strcspn(model, "\n")] = '\0';
-                break;
-            }
-        fclose(f);
-    }
-    double load[3] = {0, 0, 0};
-    f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
-            load[0] = load[1] = load[2] = 0;
-        fclose(f);
-    }
-    printf("machine: %s, %ld CPUs online, load average %.2f %.2f %.2f\n", model,
-           sysconf(_SC_NPROCESSORS_ONLN), load[0], load[1], load[2]);
-    printf("build: %s%s; %d runs per cell, each %d ms of calls after %d ms of warm-up;\n"
-           "median (min .. max) of the runs\n",
-           MWB_BUILD_TYPE[0] ? MWB_BUILD_TYPE : "no CMAKE_BUILD_TYPE",
-#ifdef __OPTIMIZE__
-           "",
-#else
-           " (WARNING: built without optimisation; use make bench)",
-#endif
-           runs, g_ms, g_warmup);
+    mwb_print_header("%d runs per cell, each %d ms of calls after %d ms of warm-up;\n"
+                     "median (min .. max) of the runs\n",
+                     runs, g_ms, g_warmup);
     if (g_cpu[1] >= 0)
         printf("pinning: one CPU = server and clients on CPU %d; different CPUs = server on "
                "CPU %d, clients on CPU %d\n",
@@ -625,15 +574,15 @@ static const cell *floor_of(const cell *c)
     return fc && fc->sys && fc != c ? fc : NULL;
 }
 
-/* Formats "median (min .. max)" with the given decimals. */
-static const char *mmm(char *buf, size_t size, int decimals, double med, double min, double max)
-{
-    snprintf(buf, size, "%.*f (%.*f .. %.*f)", decimals, med, decimals, min, decimals, max);
-    return buf;
-}
-
 static void print_tables(void)
 {
+    static const int widths[] = {25, 24, 24, 10};
+    static const char *const heads[] = {"", "calls/s (min .. max)", "p50 us (min .. max)",
+                                        "p99 us (min .. max)", "floor/this"};
+    static const char *const heads_md[] = {"system", "calls/s (min .. max)",
+                                           "p50 µs (min .. max)", "p99 µs (min .. max)",
+                                           "floor/this"};
+    mwb_table t = {g_markdown, 44, widths, 4};
     for (size_t s = 0; s < N_SCENARIOS; s++) {
         const scenario *sc = &scenarios[s];
         for (int op = MWB_OP_NULL; op <= (sc->echo ? MWB_OP_ECHO : MWB_OP_NULL); op++) {
@@ -643,44 +592,28 @@ static void print_tables(void)
                     any || (g_cells[i].sc == sc && g_cells[i].op == op && g_cells[i].selected);
             if (!any)
                 continue;
-            const char *work = op == MWB_OP_NULL ? "null operation" : "Person echo";
-            if (g_markdown) {
-                printf("\n**%s; %s**\n\n", sc->title, work);
-                printf("| system | calls/s (min .. max) | p50 µs (min .. max) | "
-                       "p99 µs (min .. max) | floor/this |\n");
-                printf("|---|---:|---:|---:|---:|\n");
-            } else {
-                printf("\n%s; %s\n", sc->title, work);
-                printf("  %-44s %25s %24s %24s %10s\n", "", "calls/s (min .. max)",
-                       "p50 us (min .. max)", "p99 us (min .. max)", "floor/this");
-            }
+            char title[160];
+            snprintf(title, sizeof title, "%s; %s", sc->title,
+                     op == MWB_OP_NULL ? "null operation" : "Person echo");
+            mwb_table_head(&t, title, g_markdown ? heads_md : heads);
             for (size_t i = 0; i < g_ncells; i++) {
                 cell *c = &g_cells[i];
                 if (c->sc != sc || c->op != op || !c->selected)
                     continue;
                 if (c->skipped || c->runs == 0) {
-                    if (g_markdown)
-                        printf("| %s | skipped: %s | | | |\n", c->label, c->why);
-                    else
-                        printf("  %-44s skipped: %s\n", c->label, c->why);
+                    mwb_table_skipped(&t, c->label, c->why);
                     continue;
                 }
-                char fr[32] = "", a[64], b[64], d[64];
-                double m, lo, hi;
+                char fr[32] = "", a[64], b[64], d[64], note[48];
+                mwb_summary r;
                 const cell *f = floor_of(c);
-                if (f && ratio(f, c, false, &m, &lo, &hi))
-                    snprintf(fr, sizeof fr, "%.2fx", m);
-                mmm(a, sizeof a, 0, c->med_cps, c->min_cps, c->max_cps);
-                mmm(b, sizeof b, 1, c->med_p50, c->min_p50, c->max_p50);
-                mmm(d, sizeof d, 1, c->med_p99, c->min_p99, c->max_p99);
-                if (g_markdown)
-                    printf("| %s | %s | %s | %s | %s", c->label, a, b, d, fr);
-                else
-                    printf("  %-44s %25s %24s %24s %10s", c->label, a, b, d, fr);
-                if (c->errors)
-                    printf("%s%llu failed calls", g_markdown ? "; " : "  ",
-                           (unsigned long long)c->errors);
-                printf("%s\n", g_markdown ? " |" : "");
+                if (f && ratio(f, c, false, &r))
+                    snprintf(fr, sizeof fr, "%.2fx", r.median);
+                snprintf(note, sizeof note, "%llu failed calls", (unsigned long long)c->errors);
+                const char *cells[] = {mwb_fmt_summary(a, sizeof a, 0, "", c->cps_sum),
+                                       mwb_fmt_summary(b, sizeof b, 1, "", c->p50_sum),
+                                       mwb_fmt_summary(d, sizeof d, 1, "", c->p99_sum), fr};
+                mwb_table_row(&t, c->label, cells, c->errors ? note : NULL);
             }
         }
     }
@@ -756,15 +689,12 @@ static const scenario *find_scenario(const char *key)
  * several clients the latency also holds their queueing, whose shape differs from one
  * system to the next, so there is no such reading.
  */
-static bool ratio_by_p50(const cell *a, const cell *b, double *med, double *min, double *max)
+static bool ratio_by_p50(const cell *a, const cell *b, mwb_summary *r)
 {
     if (!usable(a) || !usable(b))
         return false;
     int n = a->runs < b->runs ? a->runs : b->runs;
-    double r[MAX_RUNS];
-    for (int i = 0; i < n; i++)
-        r[i] = b->p50[i] / a->p50[i];
-    stats(r, n, med, min, max);
+    *r = mwb_ratio(b->p50, a->p50, n);
     return true;
 }
 
@@ -785,17 +715,19 @@ static void print_targets(void)
         const cell *a = find_cell(sc, t->op, t->a), *b = find_cell(sc, t->op, t->b);
         if (!a || !b || !a->selected || !b->selected)
             continue;
-        double m, lo, hi;
+        mwb_summary m;
         char r[64] = "n/a", rp[64] = "", goal[16];
         const char *verdict = "", *verdict_p = "";
         snprintf(goal, sizeof goal, "%s %.2f", t->at_most ? "<=" : ">=", t->goal);
-        if (ratio(a, b, t->p50, &m, &lo, &hi)) {
-            mmm(r, sizeof r, 2, m, lo, hi);
-            verdict = (t->at_most ? m <= t->goal : m >= t->goal) ? "met" : "MISSED";
+        if (ratio(a, b, t->p50, &m)) {
+            mwb_fmt_summary(r, sizeof r, 2, "", m);
+            verdict =
+                (t->at_most ? m.median <= t->goal : m.median >= t->goal) ? "met" : "MISSED";
         }
-        if (!t->p50 && sc->clients == 1 && ratio_by_p50(a, b, &m, &lo, &hi)) {
-            mmm(rp, sizeof rp, 2, m, lo, hi);
-            verdict_p = (t->at_most ? m <= t->goal : m >= t->goal) ? "met" : "MISSED";
+        if (!t->p50 && sc->clients == 1 && ratio_by_p50(a, b, &m)) {
+            mwb_fmt_summary(rp, sizeof rp, 2, "", m);
+            verdict_p =
+                (t->at_most ? m.median <= t->goal : m.median >= t->goal) ? "met" : "MISSED";
         }
         const char *work = t->op == MWB_OP_NULL ? "null" : "echo";
         if (g_markdown)
@@ -824,17 +756,6 @@ static void usage(FILE *f)
         "minutes); longer runs: --runs 9 --ms 1000. --only keeps the cells whose name\n"
         "contains SUBSTRING (names: --list). --markdown prints the tables in Markdown.\n",
         MANY, RUNS_DEFAULT, MS_DEFAULT, WARMUP_DEFAULT);
-}
-
-static long parse_long(const char *opt, const char *s, long min, long max)
-{
-    char *end;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || *end || v < min || v > max) {
-        fprintf(stderr, "bench_rr: %s needs a number from %ld to %ld\n", opt, min, max);
-        exit(2);
-    }
-    return v;
 }
 
 /* The two CPUs to pin to: the first two this process may run on. */
@@ -873,11 +794,11 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--runs"))
-            runs = (int)parse_long(a, argv[++i], 1, MAX_RUNS);
+            runs = (int)mwb_parse_long(PROG, a, argv[++i], 1, MWB_MAX_RUNS);
         else if (!strcmp(a, "--ms"))
-            g_ms = (int)parse_long(a, argv[++i], 10, 600000);
+            g_ms = (int)mwb_parse_long(PROG, a, argv[++i], 10, 600000);
         else if (!strcmp(a, "--warmup"))
-            g_warmup = (int)parse_long(a, argv[++i], 0, 60000);
+            g_warmup = (int)mwb_parse_long(PROG, a, argv[++i], 0, 60000);
         else if (!strcmp(a, "--only") && i + 1 < argc)
             only = argv[++i];
         else if (!strcmp(a, "--list"))
@@ -923,9 +844,9 @@ int main(int argc, char **argv)
         cell *c = &g_cells[i];
         if (!c->selected || c->skipped || c->runs == 0)
             continue;
-        stats(c->cps, c->runs, &c->med_cps, &c->min_cps, &c->max_cps);
-        stats(c->p50, c->runs, &c->med_p50, &c->min_p50, &c->max_p50);
-        stats(c->p99, c->runs, &c->med_p99, &c->min_p99, &c->max_p99);
+        c->cps_sum = mwb_summarise(c->cps, c->runs);
+        c->p50_sum = mwb_summarise(c->p50, c->runs);
+        c->p99_sum = mwb_summarise(c->p99, c->runs);
     }
     print_tables();
     print_targets();
