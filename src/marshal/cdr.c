@@ -231,6 +231,33 @@ static int enum_ordinal(const mw_type *t, int32_t v, uint32_t *ord)
     return mwi_enum_find(t, v) ? MW_ENOTSUP : MW_EINVAL;
 }
 
+/* memcpy of n >= 1 bytes, inline for the short copies strings mostly are: two
+ * overlapping loads and stores up to 16 bytes, never touching a byte outside either
+ * range; memcpy beyond. */
+static inline void copy_bytes(uint8_t *restrict dst, const uint8_t *restrict src, size_t n)
+{
+    if (n > 16) {
+        memcpy(dst, src, n);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else {
+        uint8_t a = src[0], b = src[n / 2], c = src[n - 1];
+        dst[0] = a;
+        dst[n / 2] = b;
+        dst[n - 1] = c;
+    }
+}
+
 /* ---- encoding ---------------------------------------------------------------------- */
 
 static inline __attribute__((always_inline)) int enc_string(mwi_cdr_enc *e, const mw_type *t,
@@ -250,7 +277,7 @@ static inline __attribute__((always_inline)) int enc_string(mwi_cdr_enc *e, cons
         return rc;
     uint32_t len = mwi_cdr_sw32((uint32_t)(n + 1), e->swap);
     memcpy(p, &len, 4);
-    memcpy(p + 4, s, n + 1);
+    copy_bytes(p + 4, (const uint8_t *)s, n + 1);
     return 0;
 }
 
@@ -466,11 +493,13 @@ int mwi_cdr_enc_value(mwi_cdr_enc *e, const mw_type *t, const void *v)
 
 /* ---- decoding ---------------------------------------------------------------------- */
 
-/* True when the 8 bytes of x hold a zero byte or a byte >= 0x80. */
+/* True when the 8 bytes of x hold a zero byte or a byte >= 0x80. A zero byte borrows in
+ * x - ones and sets its own high bit; a borrow carries into the byte above only from a
+ * zero byte, which is reported anyway. */
 static inline bool word_special(uint64_t x)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    return ((x - ones) & ~x & highs) || (x & highs);
+    return ((x | (x - ones)) & highs) != 0;
 }
 
 /* Validates string bytes s[0..n) (the NUL excluded) as text: the common all-ASCII case
@@ -523,25 +552,16 @@ slow:;
  * arena call rather than one per string. */
 #define STRING_CHUNK 512
 
-static char *string_space(mwi_cdr_dec *d, uint32_t len)
+/* Makes the pool hold at least len bytes (len <= what the input holds from off): a new
+ * chunk of at most what the input still holds, and at least len. NULL when the arena
+ * is exhausted. */
+static __attribute__((noinline)) char *pool_refill(mwi_cdr_dec *d, uint32_t len, size_t off)
 {
-    if (len <= d->pool_left) {
-        char *p = d->pool;
-        d->pool += len;
-        d->pool_left -= len;
-        return p;
-    }
-    size_t chunk = MWI_MIN(d->end - d->off, (size_t)STRING_CHUNK);
-    if (len >= chunk) {
-        char *p = mw_arena_alloc(d->arena, len, 1);
-        if (p)
-            d->pooled += len;
-        return p;
-    }
+    size_t chunk = MWI_MAX((size_t)len, MWI_MIN(d->end - off, (size_t)STRING_CHUNK));
     char *p = mw_arena_alloc(d->arena, chunk, 1);
     if (p) {
-        d->pool = p + len;
-        d->pool_left = chunk - len;
+        d->pool = p;
+        d->pool_left = chunk;
         d->pooled += chunk;
     }
     return p;
@@ -563,7 +583,53 @@ void mwi_cdr_dec_bound_now(mwi_cdr_dec *d)
         mw_arena_set_limit(d->arena, limit);
 }
 
-static inline int dec_string(mwi_cdr_dec *d, uint32_t bound, bool text, char **out)
+/* Copies the len bytes of a CDR string (its NUL last, already checked) from s to dst
+ * and says whether the bytes before the NUL are plain ASCII without NUL, the common
+ * case. Overlapping word loads and stores, as memcpy does for short lengths, never
+ * touch a byte outside either range. */
+static inline bool copy_ascii(uint8_t *restrict dst, const uint8_t *restrict s, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+#if HOST_LITTLE
+    const uint64_t last8 = (uint64_t)1 << 56; /* the NUL, last of a word, made 0x01 */
+    const uint32_t last4 = (uint32_t)1 << 24;
+#else
+    const uint64_t last8 = 1;
+    const uint32_t last4 = 1;
+#endif
+    if (len >= 8) {
+        uint64_t w, bad = 0;
+        for (size_t i = 0; i + 8 < len; i += 8) {
+            memcpy(&w, s + i, 8);
+            memcpy(dst + i, &w, 8);
+            bad |= w | (w - ones);
+        }
+        memcpy(&w, s + len - 8, 8);
+        memcpy(dst + len - 8, &w, 8);
+        w |= last8;
+        bad |= w | (w - ones);
+        return !(bad & highs);
+    }
+    if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + len - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + len - 4, &b, 4);
+        b |= last4;
+        return !(((a | (a - 0x01010101u)) | (b | (b - 0x01010101u))) & 0x80808080u);
+    }
+    /* 1 to 3 bytes, the last the NUL: these indexes cover them all */
+    dst[0] = s[0];
+    dst[len / 2] = s[len / 2];
+    dst[len - 1] = 0;
+    return len == 1 || ((uint8_t)(s[0] - 1) < 0x7f && (uint8_t)(s[len - 2] - 1) < 0x7f);
+}
+
+/* A string the fast path of dec_string did not take: malformed, truncated, not plain
+ * ASCII, or the arena exhausted. Reports what is wrong, or decodes it. */
+static __attribute__((noinline)) int dec_string_slow(mwi_cdr_dec *d, uint32_t bound,
+                                                      bool text, char **out)
 {
     const uint8_t *p = mwi_cdr_take(d, 4, 4);
     if (!p)
@@ -587,13 +653,44 @@ static inline int dec_string(mwi_cdr_dec *d, uint32_t bound, bool text, char **o
     int rc = check_text(d, s, len - 1, d->end - d->off, text, d->off);
     if (rc)
         return rc;
-    char *copy = string_space(d, len);
+    char *copy = len <= d->pool_left ? d->pool : pool_refill(d, len, d->off);
     if (!copy)
         return mwi_cdr_dec_fail(d, MW_ENOMEM, at, "arena exhausted by a %u-byte string", len);
+    d->pool = copy + len;
+    d->pool_left -= len;
     memcpy(copy, s, len);
     d->off += len;
     *out = copy;
     return 0;
+}
+
+/* A string: its length, then the bytes and their NUL, checked as text while they are
+ * copied into the string pool. Anything out of the ordinary goes to dec_string_slow,
+ * which starts again from the length. */
+static inline __attribute__((always_inline)) int dec_string(mwi_cdr_dec *d, uint32_t bound,
+                                                            bool text, char **out)
+{
+    size_t at = d->off + ((size_t)(d->base - d->off) & 3), end = d->end;
+    if (at < end && end - at >= 4) {
+        uint32_t len;
+        memcpy(&len, d->data + at, 4);
+        len = mwi_cdr_sw32(len, d->swap);
+        size_t s_off = at + 4;
+        const uint8_t *s = d->data + s_off;
+        /* len - 1 wraps for len 0, which is malformed */
+        if (len - 1 < (bound ? bound : UINT32_MAX - 1) + (uint64_t)1 && len <= end - s_off &&
+            s[len - 1] == 0) {
+            char *copy = len <= d->pool_left ? d->pool : pool_refill(d, len, s_off);
+            if (copy && copy_ascii((uint8_t *)copy, s, len)) {
+                d->pool = copy + len;
+                d->pool_left -= len;
+                d->off = s_off + len;
+                *out = copy;
+                return 0;
+            }
+        }
+    }
+    return dec_string_slow(d, bound, text, out);
 }
 
 int mwi_cdr_dec_string(mwi_cdr_dec *d, uint32_t bound, bool text, char **out)
@@ -1085,7 +1182,14 @@ encode_at(const mw_type *t, const void *value, mw_buf *out, size_t origin, bool 
     e.tc_pos = NULL;
     e.tc_cap = e.tc_used = 0;
     mwi_cdr_path_reset(&e.path);
-    int rc = mwi_cdr_enc_value(&e, t, value);
+    /* A struct, the usual message, skips a level of dispatch (depth 0 < max_depth) */
+    int rc;
+    if (t->kind == MW_K_STRUCT) {
+        e.depth = 1;
+        rc = enc_struct(&e, t, value);
+    } else {
+        rc = mwi_cdr_enc_value(&e, t, value);
+    }
     if (rc) {
         out->len = e.start;
         path_finish(&e.path, err);
@@ -1128,7 +1232,14 @@ decode_at(const mw_type *t, const uint8_t *data, size_t len, size_t start, bool 
     d.bounded = false;
     d.pooled = 0;
     mwi_cdr_path_reset(&d.path);
-    int rc = mwi_cdr_dec_value(&d, t, value);
+    /* A struct, the usual message, skips a level of dispatch (depth 0 < max_depth) */
+    int rc;
+    if (t->kind == MW_K_STRUCT) {
+        d.depth = 1;
+        rc = dec_struct(&d, t, value);
+    } else {
+        rc = mwi_cdr_dec_value(&d, t, value);
+    }
     if (!rc && d.off != len)
         rc = mwi_cdr_dec_fail(&d, MW_EPROTO, d.off, "%zu bytes after the value",
                               len - d.off);
