@@ -124,6 +124,67 @@ static inline bool plain_ascii(const uint8_t *s, size_t n)
     return bad == 0;
 }
 
+/* memcpy of n bytes, inline for the short copies strings mostly are: two overlapping
+ * loads and stores up to 16 bytes, never touching a byte outside either range; memcpy
+ * beyond. */
+static inline void copy_bytes(uint8_t *restrict dst, const uint8_t *restrict src, size_t n)
+{
+    if (n > 16) {
+        memcpy(dst, src, n);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else if (n) {
+        uint8_t a = src[0], b = src[n / 2], c = src[n - 1];
+        dst[0] = a;
+        dst[n / 2] = b;
+        dst[n - 1] = c;
+    }
+}
+
+/* Copies s[0..n) to dst and says whether the bytes are plain ASCII without NUL (see
+ * plain_ascii): the check rides on the copy's loads. */
+static inline bool copy_ascii(uint8_t *restrict dst, const uint8_t *restrict s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    if (n >= 8) {
+        uint64_t w, bad = 0;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, s + i, 8);
+            memcpy(dst + i, &w, 8);
+            bad |= w | (w - ones);
+        }
+        memcpy(&w, s + n - 8, 8);
+        memcpy(dst + n - 8, &w, 8);
+        bad |= w | (w - ones);
+        return !(bad & highs);
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+        return !(((a | (a - 0x01010101u)) | (b | (b - 0x01010101u))) & 0x80808080u);
+    }
+    if (n == 0)
+        return true;
+    uint8_t a = s[0], b = s[n / 2], c = s[n - 1];
+    dst[0] = a;
+    dst[n / 2] = b;
+    dst[n - 1] = c;
+    return (uint8_t)(a - 1) < 0x7f && (uint8_t)(b - 1) < 0x7f && (uint8_t)(c - 1) < 0x7f;
+}
+
 static const mw_type *resolve(const mw_type *t)
 {
     return t->kind == MW_K_ALIAS ? mw_type_resolve(t) : t;
@@ -284,7 +345,7 @@ static inline __attribute__((always_inline)) int enc_string(enc *e, const char *
     st32(o, (uint32_t)n);
     if (padded != n)
         memset(o + padded, 0, 4); /* the last word, before the bytes overwrite its head */
-    memcpy(o + 4, s, n);
+    copy_bytes(o + 4, (const uint8_t *)s, n);
     e->b->len += 4 + padded;
     return 0;
 }
@@ -727,28 +788,20 @@ static void bound_now(dec *d)
         mw_arena_set_limit(d->arena, limit);
 }
 
-/* n bytes of arena. Space for strings (text) does not bound the arena; anything else
- * does. */
-static int dalloc_as(dec *d, size_t n, size_t align, bool text, const uint8_t *at,
-                     void **out)
+/* n bytes of arena for anything but strings (see pool_refill): the arena is bounded
+ * first. */
+static int dalloc(dec *d, size_t n, size_t align, const uint8_t *at, void **out)
 {
     if (!d->arena)
         return DFAIL(d, MW_EINVAL, at, "decoding this value needs an arena");
-    if (!text && !d->bounded)
+    if (!d->bounded)
         bound_now(d);
-    void *q = mw_arena_alloc(d->arena, n, text || !align ? 1 : align);
-    if (q && text)
-        d->pooled += n;
+    void *q = mw_arena_alloc(d->arena, n, align ? align : 1);
     if (!q)
         return DFAIL(d, MW_ENOMEM, at, "cannot allocate %zu bytes (the input bounds the arena)",
                      n);
     *out = q;
     return 0;
-}
-
-static int dalloc(dec *d, size_t n, size_t align, const uint8_t *at, void **out)
-{
-    return dalloc_as(d, n, align, false, at, out);
 }
 
 /* One 4-byte item decoded into a scalar or enum of 32 bits or less, with the range and
@@ -816,8 +869,28 @@ static inline int check_padding(dec *d, const uint8_t *s, size_t n)
     return 0;
 }
 
-static inline __attribute__((always_inline)) int dec_string(dec *d, char **out,
-                                                          uint32_t bound)
+/* Makes the string pool hold at least need bytes (need <= what the input holds): a new
+ * chunk of at most what the input still holds. */
+static __attribute__((noinline)) int pool_refill(dec *d, size_t need, const uint8_t *at)
+{
+    /* A string's copy with its NUL is smaller than its encoding, so the strings still
+     * to come fit in what is left of the input: the pool never needs more. */
+    size_t want = MWI_MAX(need, MWI_MIN(avail(d), STRING_POOL_MAX));
+    if (!d->arena)
+        return DFAIL(d, MW_EINVAL, at, "decoding this value needs an arena");
+    char *q = mw_arena_alloc(d->arena, want, 1);
+    if (!q)
+        return DFAIL(d, MW_ENOMEM, at, "cannot allocate %zu bytes (the input bounds the arena)",
+                     want);
+    d->pool = q;
+    d->pool_left = want;
+    d->pooled += want;
+    return 0;
+}
+
+/* A string the fast path of dec_string did not take: too long, truncated, not plain
+ * ASCII, bad padding, or the arena exhausted. Reports what is wrong, or decodes it. */
+static __attribute__((noinline)) int dec_string_slow(dec *d, char **out, uint32_t bound)
 {
     const uint8_t *at = d->p;
     if (avail(d) < 4)
@@ -839,16 +912,9 @@ static inline __attribute__((always_inline)) int dec_string(dec *d, char **out,
     int rc = check_padding(d, s, n);
     if (rc)
         return rc;
-    /* Strings are carved from a pool, one arena call for many. A string's copy with its
-     * NUL is smaller than its encoding, so the strings still to come fit in what is left
-     * of the input: the pool never needs more. */
     size_t need = (size_t)n + 1;
-    if (d->pool_left < need) {
-        size_t want = MWI_MAX(need, MWI_MIN(avail(d), STRING_POOL_MAX));
-        if ((rc = dalloc_as(d, want, 1, true, at, (void **)&d->pool)))
-            return rc;
-        d->pool_left = want;
-    }
+    if (d->pool_left < need && (rc = pool_refill(d, need, at)))
+        return rc;
     char *c = d->pool;
     d->pool += need;
     d->pool_left -= need;
@@ -857,6 +923,35 @@ static inline __attribute__((always_inline)) int dec_string(dec *d, char **out,
     *out = c;
     d->p = s + pad4(n);
     return 0;
+}
+
+/* A string: its length, the bytes checked as text while they are copied into the string
+ * pool, the padding. Anything out of the ordinary goes to dec_string_slow, which starts
+ * again from the length. */
+static inline __attribute__((always_inline)) int dec_string(dec *d, char **out,
+                                                          uint32_t bound)
+{
+    const uint8_t *at = d->p;
+    if (avail(d) >= 4) {
+        uint32_t n = ld32(at);
+        size_t padded = pad4(n);
+        const uint8_t *s = at + 4;
+        if ((!bound || n <= bound) && avail(d) - 4 >= padded &&
+            (d->pool_left > n || !pool_refill(d, (size_t)n + 1, at))) {
+            char *c = d->pool;
+            size_t k = padded - n;
+            if (copy_ascii((uint8_t *)c, s, n) &&
+                !(k && (ld32(s + padded - 4) & ((1u << (8 * k)) - 1)))) {
+                c[n] = '\0';
+                d->pool = c + n + 1;
+                d->pool_left -= (size_t)n + 1;
+                *out = c;
+                d->p = s + padded;
+                return 0;
+            }
+        }
+    }
+    return dec_string_slow(d, out, bound);
 }
 
 static int dec_value(dec *d, const mw_type *t, uint8_t *p, uint32_t depth);
