@@ -16,6 +16,8 @@ void cli_set_context(const char *context)
     g_context = context ? context : "";
 }
 
+static void vprint_error(const char *fmt, va_list ap) MW_PRINTF(1, 0);
+
 static void vprint_error(const char *fmt, va_list ap)
 {
     /* One buffer, one fputs: the line reaches stderr whole even with threads around. */
