@@ -165,37 +165,71 @@ static inline size_t bulk_size(mw_kind k)
     }
 }
 
-/* Copies n elements of k bytes, reversing the bytes of each: one load, swap and store per
- * element, about half the speed of memcpy (compilers vectorise it at -O3). */
-static void swap_copy(uint8_t *restrict dst, const uint8_t *restrict src, size_t n, size_t k)
+/* Byte-reversing copies of n elements of 2, 4 or 8 bytes (CDR in the other order, XDR
+ * on little-endian hosts). Each step swaps 32 bytes as independent element swaps, which
+ * gcc's and clang's SLP vectorizer turn into one or two 32-byte byte shuffles in the AVX2
+ * clone (chosen once, at load time, where the CPU has AVX2); the default clone does them
+ * as independent bswaps. Baseline x86-64 (SSE2) has no byte shuffle, so without the clone
+ * nothing is vectorised at all: the AVX2 clone runs at about memcpy's speed, the scalar
+ * loop at a third to a half of it. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define SWAP_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef SWAP_CLONES
+#define SWAP_CLONES
+#endif
+
+typedef uint16_t u16_unaligned __attribute__((aligned(1), may_alias));
+typedef uint32_t u32_unaligned __attribute__((aligned(1), may_alias));
+typedef uint64_t u64_unaligned __attribute__((aligned(1), may_alias));
+
+SWAP_CLONES static void swap_copy2(void *restrict dst, const void *restrict src, size_t n)
+{
+    u16_unaligned *d = dst;
+    const u16_unaligned *s = src;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (size_t k = 0; k < 16; k++)
+            d[i + k] = __builtin_bswap16(s[i + k]);
+    for (; i < n; i++)
+        d[i] = __builtin_bswap16(s[i]);
+}
+
+SWAP_CLONES static void swap_copy4(void *restrict dst, const void *restrict src, size_t n)
+{
+    u32_unaligned *d = dst;
+    const u32_unaligned *s = src;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t k = 0; k < 8; k++)
+            d[i + k] = __builtin_bswap32(s[i + k]);
+    for (; i < n; i++)
+        d[i] = __builtin_bswap32(s[i]);
+}
+
+SWAP_CLONES static void swap_copy8(void *restrict dst, const void *restrict src, size_t n)
+{
+    u64_unaligned *d = dst;
+    const u64_unaligned *s = src;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t k = 0; k < 8; k++)
+            d[i + k] = __builtin_bswap64(s[i + k]);
+    for (; i < n; i++)
+        d[i] = __builtin_bswap64(s[i]);
+}
+
+void mwi_swap_copy(void *restrict dst, const void *restrict src, size_t n, size_t k)
 {
     switch (k) {
-    case 2:
-        for (size_t i = 0; i < n; i++) {
-            uint16_t x;
-            memcpy(&x, src + 2 * i, 2);
-            x = __builtin_bswap16(x);
-            memcpy(dst + 2 * i, &x, 2);
-        }
-        break;
-    case 4:
-        for (size_t i = 0; i < n; i++) {
-            uint32_t x;
-            memcpy(&x, src + 4 * i, 4);
-            x = __builtin_bswap32(x);
-            memcpy(dst + 4 * i, &x, 4);
-        }
-        break;
-    case 8:
-        for (size_t i = 0; i < n; i++) {
-            uint64_t x;
-            memcpy(&x, src + 8 * i, 8);
-            x = __builtin_bswap64(x);
-            memcpy(dst + 8 * i, &x, 8);
-        }
-        break;
+    case 2: swap_copy2(dst, src, n); break;
+    case 4: swap_copy4(dst, src, n); break;
+    case 8: swap_copy8(dst, src, n); break;
     default:
-        memcpy(dst, src, n * k);
+        if (n)
+            memcpy(dst, src, n * k);
         break;
     }
 }
@@ -308,7 +342,7 @@ static int enc_elems(mwi_cdr_enc *e, const mw_type *elem, const uint8_t *data, u
         if (rc)
             return rc;
         if (e->swap && k > 1)
-            swap_copy(p, data, (size_t)n, k);
+            mwi_swap_copy(p, data, (size_t)n, k);
         else if (bytes)
             memcpy(p, data, bytes);
         return 0;
@@ -708,7 +742,7 @@ static int dec_bulk(mwi_cdr_dec *d, const mw_type *elem, size_t k, uint8_t *dst,
         return mwi_cdr_dec_fail(d, MW_ETRUNCATED, at, "%llu elements need %zu bytes, %zu remain",
                                 (unsigned long long)n, bytes, d->end - at);
     if (d->swap && k > 1)
-        swap_copy(dst, p, (size_t)n, k);
+        mwi_swap_copy(dst, p, (size_t)n, k);
     else if (bytes)
         memcpy(dst, p, bytes);
     if (elem->kind == MW_K_BOOLEAN)

@@ -131,6 +131,10 @@ static inline uint64_t mwi_cdr_sw64(uint64_t v, bool swap)
     return swap ? __builtin_bswap64(v) : v;
 }
 
+/* Copies n elements of k bytes (2, 4 or 8; any other k: a plain copy), reversing the
+ * bytes of each; vectorised where the CPU allows (cdr.c). XDR uses it too. */
+void mwi_swap_copy(void *restrict dst, const void *restrict src, size_t n, size_t k);
+
 /* Makes room for n more bytes in the output (the slow path of mwi_cdr_put). */
 int mwi_cdr_enc_grow(mwi_cdr_enc *e, size_t n);
 

@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cdr_impl.h" /* mwi_swap_copy, the vectorised byte swap CDR uses too */
 #include "marshal_impl.h"
 
 /* ---- byte order --------------------------------------------------------------------- */
@@ -93,6 +94,17 @@ static inline uint64_t ld64(const uint8_t *p)
 }
 
 static inline size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
+
+/* n big-endian items of k (4 or 8) bytes to or from the host's order: one vectorised
+ * loop (mwi_swap_copy) instead of a load, swap and store per item. */
+static inline void be_copy(void *restrict dst, const void *restrict src, size_t n, size_t k)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    memcpy(dst, src, n * k);
+#else
+    mwi_swap_copy(dst, src, n, k);
+#endif
+}
 
 /* ---- shared checks ------------------------------------------------------------------ */
 
@@ -371,11 +383,7 @@ static int enc_items(enc *e, const mw_type *t, const uint8_t *p, uint32_t n, uin
         if ((rc = reserve(e, bytes)))
             return rc;
         o = e->b->data + e->b->len;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t v;
-            memcpy(&v, p + 4 * i, 4);
-            st32(o + 4 * i, v);
-        }
+        be_copy(o, p, n, 4);
         e->b->len += bytes;
         return 0;
     case MW_K_LONGLONG: case MW_K_ULONGLONG: case MW_K_DOUBLE:
@@ -384,11 +392,7 @@ static int enc_items(enc *e, const mw_type *t, const uint8_t *p, uint32_t n, uin
         if ((rc = reserve(e, bytes)))
             return rc;
         o = e->b->data + e->b->len;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t v;
-            memcpy(&v, p + 8 * i, 8);
-            st64(o + 8 * i, v);
-        }
+        be_copy(o, p, n, 8);
         e->b->len += bytes;
         return 0;
     case MW_K_SHORT: case MW_K_USHORT: case MW_K_CHAR: case MW_K_BOOLEAN:
@@ -994,17 +998,11 @@ static int dec_items(dec *d, const mw_type *t, uint8_t *p, uint32_t n, uint32_t 
         return truncated(d, in, (size_t)n * unit, "array");
     switch (t->kind) {
     case MW_K_LONG: case MW_K_ULONG: case MW_K_FLOAT:
-        for (size_t i = 0; i < n; i++) {
-            uint32_t v = ld32(in + 4 * i);
-            memcpy(p + 4 * i, &v, 4);
-        }
+        be_copy(p, in, n, 4);
         d->p += (size_t)n * 4;
         return 0;
     case MW_K_LONGLONG: case MW_K_ULONGLONG: case MW_K_DOUBLE:
-        for (size_t i = 0; i < n; i++) {
-            uint64_t v = ld64(in + 8 * i);
-            memcpy(p + 8 * i, &v, 8);
-        }
+        be_copy(p, in, n, 8);
         d->p += (size_t)n * 8;
         return 0;
     default: {
