@@ -340,16 +340,14 @@ static int put_bytes(enc *e, const void *data, size_t n)
     return 0;
 }
 
-static inline __attribute__((always_inline)) int enc_string(enc *e, const char *s,
-                                                          uint32_t bound)
+/* A string in the order the checks of string_len report problems: the path for what
+ * enc_string's fast path does not take. */
+static __attribute__((noinline)) int enc_string_slow(enc *e, const char *s, uint32_t bound)
 {
     size_t n, bad;
-    if (!s)
-        s = "";
     int rc = string_len(s, bound, &n, &bad);
     if (rc)
         return string_fail(e, rc, n, bad, bound);
-    /* One reservation for length, bytes and padding, then plain stores. */
     size_t padded = pad4(n);
     if ((rc = reserve(e, 4 + padded)))
         return rc;
@@ -360,6 +358,29 @@ static inline __attribute__((always_inline)) int enc_string(enc *e, const char *
     copy_bytes(o + 4, (const uint8_t *)s, n);
     e->b->len += 4 + padded;
     return 0;
+}
+
+/* Length, bytes and padding after one reservation; the bytes are checked for plain ASCII
+ * as they are copied, and only other text is validated as UTF-8 (nothing is kept unless
+ * it passes). */
+static inline __attribute__((always_inline)) int enc_string(enc *e, const char *s,
+                                                          uint32_t bound)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s), padded = pad4(n);
+    if (n <= UINT32_MAX && (!bound || n <= bound) && e->b->cap - e->b->len >= 4 + padded) {
+        uint8_t *o = e->b->data + e->b->len;
+        st32(o, (uint32_t)n);
+        if (padded != n)
+            memset(o + padded, 0, 4); /* the last word, before the bytes overwrite its head */
+        size_t bad;
+        if (!copy_ascii(o + 4, (const uint8_t *)s, n) && mw_utf8_validate(s, n, &bad))
+            return string_fail(e, MW_EUTF, n, bad, bound);
+        e->b->len += 4 + padded;
+        return 0;
+    }
+    return enc_string_slow(e, s, bound);
 }
 
 static int enc_value(enc *e, const mw_type *t, const uint8_t *p, uint32_t depth);
