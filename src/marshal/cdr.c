@@ -589,7 +589,7 @@ slow:;
 /* Makes the pool hold at least len bytes (len <= what the input holds from off): a new
  * chunk of at most what the input still holds, and at least len. NULL when the arena
  * is exhausted. */
-static __attribute__((noinline)) char *pool_refill(mwi_cdr_dec *d, uint32_t len, size_t off)
+static inline char *pool_refill(mwi_cdr_dec *d, uint32_t len, size_t off)
 {
     size_t chunk = MWI_MAX((size_t)len, MWI_MIN(d->end - off, (size_t)STRING_CHUNK));
     char *p = mw_arena_alloc(d->arena, chunk, 1);

@@ -894,19 +894,25 @@ static inline int check_padding(dec *d, const uint8_t *s, size_t n)
     return 0;
 }
 
+/* Why the string pool could not be refilled. */
+static __attribute__((noinline)) int pool_fail(dec *d, size_t want, const uint8_t *at)
+{
+    if (!d->arena)
+        return DFAIL(d, MW_EINVAL, at, "decoding this value needs an arena");
+    return DFAIL(d, MW_ENOMEM, at, "cannot allocate %zu bytes (the input bounds the arena)",
+                 want);
+}
+
 /* Makes the string pool hold at least need bytes (need <= what the input holds): a new
  * chunk of at most what the input still holds. */
-static __attribute__((noinline)) int pool_refill(dec *d, size_t need, const uint8_t *at)
+static inline int pool_refill(dec *d, size_t need, const uint8_t *at)
 {
     /* A string's copy with its NUL is smaller than its encoding, so the strings still
      * to come fit in what is left of the input: the pool never needs more. */
     size_t want = MWI_MAX(need, MWI_MIN(avail(d), STRING_POOL_MAX));
-    if (!d->arena)
-        return DFAIL(d, MW_EINVAL, at, "decoding this value needs an arena");
-    char *q = mw_arena_alloc(d->arena, want, 1);
+    char *q = d->arena ? mw_arena_alloc(d->arena, want, 1) : NULL;
     if (!q)
-        return DFAIL(d, MW_ENOMEM, at, "cannot allocate %zu bytes (the input bounds the arena)",
-                     want);
+        return pool_fail(d, want, at);
     d->pool = q;
     d->pool_left = want;
     d->pooled += want;
