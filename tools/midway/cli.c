@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,145 @@ int cli_resolve(const char *text, int default_port, int family, mw_addr *out)
          * line. */
         return cli_fail(e, text);
     }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Servers and clients                                                                  */
+/* ------------------------------------------------------------------------------------ */
+
+int cli_open_server(const char *bind_text, uint16_t port, const char *what, cli_open_fn open,
+                    void *ctx)
+{
+    mw_addr local;
+    if (bind_text) {
+        int rc = cli_resolve(bind_text, port, 0, &local);
+        if (rc)
+            return rc;
+        int e = open(ctx, &local);
+        return e ? cli_fail(e, bind_text) : CLI_EXIT_OK;
+    }
+    mw_addr_any(&local, MW_AF_INET6, port);
+    int e = open(ctx, &local);
+    if (e == 0)
+        return CLI_EXIT_OK;
+    /* The port is taken or not ours to have: IPv4 would say the same. */
+    if (e == MW_EADDRINUSE || e == MW_EPERM)
+        return cli_fail(e, what);
+    mw_addr_any(&local, MW_AF_INET4, port);
+    e = open(ctx, &local);
+    return e ? cli_fail(e, what) : CLI_EXIT_OK;
+}
+
+bool cli_serve_options(const cli_verb *v, int argc, char **argv, int max_count,
+                       cli_serve_opts *o, int *exit_code)
+{
+    static const struct option opts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"count", required_argument, NULL, 'c'},
+        {"bind", required_argument, NULL, 'b'},
+        CLI_OPTION_HELP,
+        {0, 0, 0, 0},
+    };
+    o->count = 0;
+    o->bind_text = NULL;
+    int c;
+    *exit_code = CLI_EXIT_OK;
+    while ((c = cli_getopt(v, argc, argv, opts, exit_code)) != -1) {
+        switch (c) {
+        case 'p':
+            *exit_code = cli_parse_port("--port", optarg, &o->port);
+            break;
+        case 'c':
+            *exit_code = cli_parse_int("--count", optarg, 1, max_count, &o->count);
+            break;
+        case 'b':
+            o->bind_text = optarg;
+            break;
+        default: /* CLI_OPT_EXIT */
+            return false;
+        }
+        if (*exit_code)
+            return false;
+    }
+    *exit_code = cli_operands(v, argc, argv, 0, "no arguments");
+    return *exit_code == CLI_EXIT_OK;
+}
+
+void cli_print_listening(const mw_addr *local)
+{
+    char text[MW_ADDR_STRLEN];
+    cli_format_addr(local, text);
+    printf("listening on %s\n", text);
+    fflush(stdout);
+}
+
+void cli_block_stop_signals(sigset_t *stop)
+{
+    sigemptyset(stop);
+    sigaddset(stop, SIGTERM);
+    sigaddset(stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, stop, NULL);
+}
+
+void cli_wait_stop(const sigset_t *stop)
+{
+    int sig = 0;
+    while (sigwait(stop, &sig) != 0) {
+    }
+    printf("stopped by %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    fflush(stdout);
+}
+
+bool cli_send_options(const cli_verb *v, int argc, char **argv, int *timeout,
+                      const char **dest_text, const char **msg, int *exit_code)
+{
+    static const struct option opts[] = {
+        {"timeout", required_argument, NULL, 't'},
+        CLI_OPTION_HELP,
+        {0, 0, 0, 0},
+    };
+    *timeout = CLI_DEFAULT_TIMEOUT_MS;
+    int c;
+    *exit_code = CLI_EXIT_OK;
+    while ((c = cli_getopt(v, argc, argv, opts, exit_code)) != -1) {
+        switch (c) {
+        case 't':
+            *exit_code = cli_parse_int("--timeout", optarg, 0, 0x7fffffff, timeout);
+            break;
+        default: /* CLI_OPT_EXIT */
+            return false;
+        }
+        if (*exit_code)
+            return false;
+    }
+    if ((*exit_code = cli_operands(v, argc, argv, 2, "HOST:PORT MSG")) != 0)
+        return false;
+    *dest_text = argv[optind];
+    *msg = argv[optind + 1];
+    return true;
+}
+
+int cli_resolve_dest(const cli_verb *v, const char *text, const char *action, mw_addr *out)
+{
+    int rc = cli_resolve(text, -1, 0, out);
+    if (rc)
+        return rc;
+    if (out->port == 0)
+        return cli_usage_error(v, "%s: cannot %s port 0", text, action);
+    return CLI_EXIT_OK;
+}
+
+int cli_resolve_group(const char *text, mw_addr *group)
+{
+    int rc = cli_resolve(text, -1, 0, group);
+    if (rc)
+        return rc;
+    if (!mw_addr_is_multicast(group)) {
+        cli_errorf("%s: %s (IPv4 224.0.0.0/4 or IPv6 ff00::/8)", text,
+                   mw_strerror(MW_ENOTMCAST));
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
 }
 
 /* ------------------------------------------------------------------------------------ */

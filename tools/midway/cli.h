@@ -1,6 +1,7 @@
 /*
  * cli.h - what every command of the `midway` tool shares: the command and verb tables,
- * option parsing, error messages and exit codes.
+ * option parsing, error messages and exit codes, and the scaffolding of its servers
+ * (--bind, dual stack, "listening on", stopping on a signal) and clients.
  *
  * The tool is `midway <command> <verb> [options] [args]`. A command (udp, tcp, mcast, ...)
  * lives in its own file cmd_<name>.c and exports one `const cli_command cli_cmd_<name>`;
@@ -14,6 +15,7 @@
 #define MIDWAY_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include <midway/net.h>
@@ -101,6 +103,57 @@ int cli_parse_port(const char *opt, const char *text, uint16_t *out);
  * printed.
  */
 int cli_resolve(const char *text, int default_port, int family, mw_addr *out);
+
+/* ------------------------------------------------------------------------------------ */
+/* Servers and clients                                                                  */
+/* ------------------------------------------------------------------------------------ */
+
+/* Opens a server on local (the socket, listener or server is the callback's to keep in
+ * ctx); 0 or a negative MW_E... code. */
+typedef int (*cli_open_fn)(void *ctx, const mw_addr *local);
+
+/*
+ * Opens a server through open: on bind_text's address (--bind HOST, resolved with port)
+ * when given, else on the IPv6 wildcard, which also takes IPv4 traffic (dual stack),
+ * falling back to the IPv4 wildcard on hosts without IPv6. what names the failure when
+ * no --bind was given ("bind", "listen"). CLI_EXIT_OK, or an exit code after printing why.
+ */
+int cli_open_server(const char *bind_text, uint16_t port, const char *what, cli_open_fn open,
+                    void *ctx);
+
+/* What the options of an echo server verb (udp serve, tcp serve) ask for. */
+typedef struct cli_serve_opts {
+    uint16_t port;         /* --port P; the caller sets the default */
+    int count;             /* --count N; 0: serve until killed */
+    const char *bind_text; /* --bind HOST; NULL: every address */
+} cli_serve_opts;
+
+/* Parses --port P, --count N (1..max_count) and --bind HOST, and checks there are no
+ * operands. true to go on; false when the verb is done (after --help, *exit_code 0, or a
+ * usage error, *exit_code 2). */
+bool cli_serve_options(const cli_verb *v, int argc, char **argv, int max_count,
+                       cli_serve_opts *o, int *exit_code);
+
+/* Prints "listening on ADDR:PORT" to stdout, flushed: the line scripts wait for. */
+void cli_print_listening(const mw_addr *local);
+
+/* Blocks SIGTERM and SIGINT in the calling thread (call it before starting threads, which
+ * inherit the mask) and fills stop with them, for cli_wait_stop. */
+void cli_block_stop_signals(sigset_t *stop);
+/* Waits for one of the signals of stop and prints "stopped by SIGTERM" (or SIGINT). */
+void cli_wait_stop(const sigset_t *stop);
+
+/* Parses the options of a send verb (--timeout MS, default CLI_DEFAULT_TIMEOUT_MS) and its
+ * two operands HOST:PORT MSG. true to go on; false when the verb is done, as
+ * cli_serve_options. */
+bool cli_send_options(const cli_verb *v, int argc, char **argv, int *timeout,
+                      const char **dest_text, const char **msg, int *exit_code);
+/* Resolves HOST:PORT (the port required, and not 0: "cannot <action> port 0", a usage
+ * error) as cli_resolve does. */
+int cli_resolve_dest(const cli_verb *v, const char *text, const char *action, mw_addr *out);
+/* Resolves GROUP:PORT (the port required) and checks that it is a multicast group (else
+ * a one-line usage error). */
+int cli_resolve_group(const char *text, mw_addr *group);
 
 /* ------------------------------------------------------------------------------------ */
 /* Messages                                                                             */

@@ -32,20 +32,6 @@ static void log_line(void *ctx, mw_log_level level, const char *subsystem, const
             names[level & 3], message);
 }
 
-/* Resolves GROUP:PORT and checks that it is a multicast group. */
-static int resolve_group(const char *text, mw_addr *group)
-{
-    int rc = cli_resolve(text, -1, 0, group);
-    if (rc)
-        return rc;
-    if (!mw_addr_is_multicast(group)) {
-        cli_errorf("%s: %s (IPv4 224.0.0.0/4 or IPv6 ff00::/8)", text,
-                   mw_strerror(MW_ENOTMCAST));
-        return CLI_EXIT_USAGE;
-    }
-    return CLI_EXIT_OK;
-}
-
 /* Parses MIDWAY_GROUP_FAULTS: "drop=0.2,dup=0.1,reorder=0.1,seed=7" (any subset). */
 static int parse_faults(const char *text, mw_group_fault *f)
 {
@@ -322,7 +308,7 @@ static int group_join(const cli_verb *v, int argc, char **argv)
     }
     if ((rc = cli_operands(v, argc, argv, 1, "GROUP:PORT")) == 0) {
         a.group_text = argv[optind];
-        rc = resolve_group(a.group_text, &a.group);
+        rc = cli_resolve_group(a.group_text, &a.group);
     }
     if (!rc && a.members && !a.reliable)
         rc = cli_usage_error(v, "--members needs --reliable");
@@ -354,7 +340,7 @@ static int group_send(const cli_verb *v, int argc, char **argv)
         return cli_usage_error(v, "expected GROUP:PORT and at least one MSG");
     const char *group_text = argv[optind];
     mw_addr group;
-    if ((rc = resolve_group(group_text, &group)) != 0)
+    if ((rc = cli_resolve_group(group_text, &group)) != 0)
         return rc;
     if (group.port == 0)
         return cli_usage_error(v, "%s: cannot send to port 0", group_text);

@@ -6,20 +6,6 @@
 
 #define MCAST_BUF_SIZE 65536 /* any datagram fits */
 
-/* Resolves GROUP:PORT and checks that it is a multicast group. */
-static int resolve_group(const char *text, mw_addr *group)
-{
-    int rc = cli_resolve(text, -1, 0, group);
-    if (rc)
-        return rc;
-    if (!mw_addr_is_multicast(group)) {
-        cli_errorf("%s: %s (IPv4 224.0.0.0/4 or IPv6 ff00::/8)", text,
-                   mw_strerror(MW_ENOTMCAST));
-        return CLI_EXIT_USAGE;
-    }
-    return CLI_EXIT_OK;
-}
-
 /* ------------------------------------------------------------------------------------ */
 /* mcast join                                                                           */
 /* ------------------------------------------------------------------------------------ */
@@ -58,7 +44,7 @@ static int mcast_join(const cli_verb *v, int argc, char **argv)
         return rc;
     const char *group_text = argv[optind];
     mw_addr group;
-    if ((rc = resolve_group(group_text, &group)) != 0)
+    if ((rc = cli_resolve_group(group_text, &group)) != 0)
         return rc;
 
     mw_udp *s = NULL;
@@ -157,7 +143,7 @@ static int mcast_send(const cli_verb *v, int argc, char **argv)
     const char *group_text = argv[optind];
     const char *msg = argv[optind + 1];
     mw_addr group, local;
-    if ((rc = resolve_group(group_text, &group)) != 0)
+    if ((rc = cli_resolve_group(group_text, &group)) != 0)
         return rc;
     if (group.port == 0)
         return cli_usage_error(v, "%s: cannot send to port 0", group_text);

@@ -10,8 +10,6 @@
  * The client verbs find the server as every Midway client does: --names HOST:PORT, else
  * $MIDWAY_NAMES, else 127.0.0.1:7900.
  */
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,27 +47,10 @@ static void names_log(void *ctx, mw_log_level level, const char *subsystem, cons
     }
 }
 
-/* Creates the adapter on --bind's address, or by default on the IPv6 wildcard (dual
- * stack), falling back to the IPv4 wildcard on hosts without IPv6. */
-static int create_adapter(const char *bind_text, uint16_t port, mw_rmi_adapter **out)
+/* Creates the adapter on local, for cli_open_server. */
+static int open_adapter(void *ctx, const mw_addr *local)
 {
-    mw_addr local;
-    if (bind_text) {
-        int rc = cli_resolve(bind_text, port, 0, &local);
-        if (rc)
-            return rc;
-        int e = mw_rmi_adapter_create(out, &local, NULL);
-        return e ? cli_fail(e, bind_text) : CLI_EXIT_OK;
-    }
-    mw_addr_any(&local, MW_AF_INET6, port);
-    int e = mw_rmi_adapter_create(out, &local, NULL);
-    if (e == 0)
-        return CLI_EXIT_OK;
-    if (e == MW_EADDRINUSE || e == MW_EPERM)
-        return cli_fail(e, "bind");
-    mw_addr_any(&local, MW_AF_INET4, port);
-    e = mw_rmi_adapter_create(out, &local, NULL);
-    return e ? cli_fail(e, "bind") : CLI_EXIT_OK;
+    return mw_rmi_adapter_create(ctx, local, NULL);
 }
 
 static int names_serve(const cli_verb *v, int argc, char **argv)
@@ -106,17 +87,14 @@ static int names_serve(const cli_verb *v, int argc, char **argv)
     if ((rc = cli_operands(v, argc, argv, 0, "no arguments")) != 0)
         return rc;
 
-    /* SIGTERM and SIGINT are taken by sigwait below: block them before the adapter
+    /* SIGTERM and SIGINT are taken by cli_wait_stop below: block them before the adapter
      * starts its threads, which inherit the mask. */
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    cli_block_stop_signals(&stop);
 
     mw_log_set(names_log, NULL, MW_LOG_INFO);
     mw_rmi_adapter *a = NULL;
-    if ((rc = create_adapter(bind_text, port, &a)) != 0)
+    if ((rc = cli_open_server(bind_text, port, "bind", open_adapter, &a)) != 0)
         return rc;
     int e = mw_rmi_naming_serve(a, store);
     if (e) {
@@ -134,9 +112,7 @@ static int names_serve(const cli_verb *v, int argc, char **argv)
         mw_rmi_adapter_destroy(a);
         return cli_fail(e, "start");
     }
-    char text[MW_ADDR_STRLEN];
-    cli_format_addr(&local, text);
-    printf("listening on %s\n", text);
+    cli_print_listening(&local);
     if (store) {
         mw_arena *arena;
         char **names;
@@ -152,11 +128,7 @@ static int names_serve(const cli_verb *v, int argc, char **argv)
     }
     fflush(stdout);
 
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0) {
-    }
-    printf("stopped by %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    fflush(stdout);
+    cli_wait_stop(&stop);
     mw_rmi_adapter_destroy(a);
     mw_log_set(NULL, NULL, MW_LOG_ERROR);
     return CLI_EXIT_OK;

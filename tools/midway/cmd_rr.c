@@ -12,8 +12,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,28 +212,16 @@ static void print_final_stats(demo *d)
     mw_buf_free(&line);
 }
 
-/* Creates the server on --bind's address, or by default on the IPv6 wildcard (dual
- * stack), falling back to the IPv4 wildcard on hosts without IPv6. */
-static int create_server(const char *bind_text, uint16_t port, const mw_rr_server_opts *o,
-                         mw_rr_server **out)
+/* What cli_open_server needs to create the server. */
+typedef struct server_ctx {
+    mw_rr_server **out;
+    const mw_rr_server_opts *opts;
+} server_ctx;
+
+static int open_server(void *ctx, const mw_addr *local)
 {
-    mw_addr local;
-    if (bind_text) {
-        int rc = cli_resolve(bind_text, port, 0, &local);
-        if (rc)
-            return rc;
-        int e = mw_rr_server_create(out, &local, o);
-        return e ? cli_fail(e, bind_text) : CLI_EXIT_OK;
-    }
-    mw_addr_any(&local, MW_AF_INET6, port);
-    int e = mw_rr_server_create(out, &local, o);
-    if (e == 0)
-        return CLI_EXIT_OK;
-    if (e == MW_EADDRINUSE || e == MW_EPERM)
-        return cli_fail(e, "bind");
-    mw_addr_any(&local, MW_AF_INET4, port);
-    e = mw_rr_server_create(out, &local, o);
-    return e ? cli_fail(e, "bind") : CLI_EXIT_OK;
+    const server_ctx *c = ctx;
+    return mw_rr_server_create(c->out, local, c->opts);
 }
 
 static int rr_serve(const cli_verb *v, int argc, char **argv)
@@ -279,17 +265,15 @@ static int rr_serve(const cli_verb *v, int argc, char **argv)
     if ((rc = cli_operands(v, argc, argv, 0, "no arguments")) != 0)
         return rc;
 
-    /* SIGTERM and SIGINT are taken by sigwait below: block them before the server starts
-     * its threads, which inherit the mask. */
+    /* SIGTERM and SIGINT are taken by cli_wait_stop below: block them before the server
+     * starts its threads, which inherit the mask. */
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    cli_block_stop_signals(&stop);
 
     demo d = {0};
     atomic_init(&d.counter, 0);
-    if ((rc = create_server(bind_text, port, &so, &d.server)) != 0)
+    server_ctx sc = {&d.server, &so};
+    if ((rc = cli_open_server(bind_text, port, "bind", open_server, &sc)) != 0)
         return rc;
     int e = 0;
     /* The short handlers run on the loop thread; stats, which reads every counter, on
@@ -307,17 +291,12 @@ static int rr_serve(const cli_verb *v, int argc, char **argv)
         mw_rr_server_destroy(d.server);
         return cli_fail(e, "start");
     }
-    char text[MW_ADDR_STRLEN];
-    cli_format_addr(&local, text);
-    printf("listening on %s\n", text);
+    cli_print_listening(&local);
     printf("transport %s; operations: 1 null, 2 echo, 3 increment, 4 stats\n",
            so.transport == MW_RR_TCP ? "TCP" : "UDP");
     fflush(stdout);
 
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0) {
-    }
-    printf("stopped by %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    cli_wait_stop(&stop);
     print_final_stats(&d);
     mw_rr_server_destroy(d.server);
     return CLI_EXIT_OK;

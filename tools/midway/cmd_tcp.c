@@ -7,27 +7,10 @@
 #define TCP_DEFAULT_PORT 7896      /* the port of Figure 4.6 */
 #define TCP_WRITE_TIMEOUT_MS 30000 /* a client that stops reading loses its connection */
 
-/* The listening socket: the address --bind names, or by default the IPv6 wildcard (dual
- * stack), falling back to the IPv4 wildcard on hosts without IPv6. */
-static int open_listener(const char *bind_text, uint16_t port, mw_tcp_listener **out)
+/* Opens the listening socket on local, for cli_open_server. */
+static int open_listener(void *ctx, const mw_addr *local)
 {
-    mw_addr local;
-    if (bind_text) {
-        int rc = cli_resolve(bind_text, port, 0, &local);
-        if (rc)
-            return rc;
-        int e = mw_tcp_listen(out, &local, 0);
-        return e ? cli_fail(e, bind_text) : CLI_EXIT_OK;
-    }
-    mw_addr_any(&local, MW_AF_INET6, port);
-    int e = mw_tcp_listen(out, &local, 0);
-    if (e == 0)
-        return CLI_EXIT_OK;
-    if (e == MW_EADDRINUSE || e == MW_EPERM)
-        return cli_fail(e, "listen");
-    mw_addr_any(&local, MW_AF_INET4, port);
-    e = mw_tcp_listen(out, &local, 0);
-    return e ? cli_fail(e, "listen") : CLI_EXIT_OK;
+    return mw_tcp_listen(ctx, local, 0);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -72,59 +55,30 @@ static void serve_conn(void *arg)
 
 static int tcp_serve(const cli_verb *v, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"count", required_argument, NULL, 'c'},
-        {"bind", required_argument, NULL, 'b'},
-        CLI_OPTION_HELP,
-        {0, 0, 0, 0},
-    };
-    uint16_t port = TCP_DEFAULT_PORT;
-    int count = 0; /* 0: serve until killed */
-    const char *bind_text = NULL;
-    int c, rc = CLI_EXIT_OK;
-    while ((c = cli_getopt(v, argc, argv, opts, &rc)) != -1) {
-        switch (c) {
-        case 'p':
-            rc = cli_parse_port("--port", optarg, &port);
-            break;
-        case 'c':
-            rc = cli_parse_int("--count", optarg, 1, 1000000, &count);
-            break;
-        case 'b':
-            bind_text = optarg;
-            break;
-        default:
-            return rc;
-        }
-        if (rc)
-            return rc;
-    }
-    if ((rc = cli_operands(v, argc, argv, 0, "no arguments")) != 0)
+    cli_serve_opts o = {.port = TCP_DEFAULT_PORT};
+    int rc;
+    if (!cli_serve_options(v, argc, argv, 1000000, &o, &rc))
         return rc;
 
     mw_tcp_listener *l = NULL;
-    if ((rc = open_listener(bind_text, port, &l)) != 0)
+    if ((rc = cli_open_server(o.bind_text, o.port, "listen", open_listener, &l)) != 0)
         return rc;
     /* With --count the connections' threads are joined before exiting. */
     mw_thread **threads = NULL;
-    if (count && !(threads = calloc((size_t)count, sizeof *threads))) {
+    if (o.count && !(threads = calloc((size_t)o.count, sizeof *threads))) {
         mw_tcp_listener_close(l);
         return cli_fail(MW_ENOMEM, NULL);
     }
     int started = 0;
     mw_addr local;
-    char text[MW_ADDR_STRLEN];
     int e = mw_tcp_listener_addr(l, &local);
     if (e) {
         rc = cli_fail(e, "local address");
         goto out;
     }
-    cli_format_addr(&local, text);
-    printf("listening on %s\n", text);
-    fflush(stdout);
+    cli_print_listening(&local);
 
-    for (int accepted = 0; count == 0 || accepted < count; accepted++) {
+    for (int accepted = 0; o.count == 0 || accepted < o.count; accepted++) {
         mw_tcp *tcp;
         mw_addr peer;
         e = mw_tcp_accept(l, &tcp, &peer, MW_FOREVER);
@@ -174,28 +128,11 @@ static int remaining_ms(uint64_t deadline)
 
 static int tcp_send(const cli_verb *v, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"timeout", required_argument, NULL, 't'},
-        CLI_OPTION_HELP,
-        {0, 0, 0, 0},
-    };
-    int timeout = CLI_DEFAULT_TIMEOUT_MS;
-    int c, rc = CLI_EXIT_OK;
-    while ((c = cli_getopt(v, argc, argv, opts, &rc)) != -1) {
-        switch (c) {
-        case 't':
-            rc = cli_parse_int("--timeout", optarg, 0, 0x7fffffff, &timeout);
-            break;
-        default:
-            return rc;
-        }
-        if (rc)
-            return rc;
-    }
-    if ((rc = cli_operands(v, argc, argv, 2, "HOST:PORT MSG")) != 0)
+    int timeout;
+    const char *dest_text, *msg;
+    int rc;
+    if (!cli_send_options(v, argc, argv, &timeout, &dest_text, &msg, &rc))
         return rc;
-    const char *dest_text = argv[optind];
-    const char *msg = argv[optind + 1];
     size_t len = strlen(msg), mlen, bad;
     if (mw_mutf8_length(msg, len, &mlen, &bad) != 0)
         return cli_usage_error(v, "MSG is not valid UTF-8 (byte %zu)", bad);
@@ -204,10 +141,8 @@ static int tcp_send(const cli_verb *v, int argc, char **argv)
                                MW_UTF_MAX);
 
     mw_addr dest;
-    if ((rc = cli_resolve(dest_text, -1, 0, &dest)) != 0)
+    if ((rc = cli_resolve_dest(v, dest_text, "connect to", &dest)) != 0)
         return rc;
-    if (dest.port == 0)
-        return cli_usage_error(v, "%s: cannot connect to port 0", dest_text);
 
     uint64_t deadline = mw_now_ms() + (uint64_t)timeout;
     mw_tcp *tcp = NULL;

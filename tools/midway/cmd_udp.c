@@ -7,30 +7,10 @@
 #define UDP_DEFAULT_PORT 6789 /* the port of Figure 4.4 */
 #define UDP_BUF_SIZE 65536    /* any datagram fits, so recvfrom never reports EMSGSIZE */
 
-/*
- * Opens the socket a server listens on: the address --bind names, or by default the IPv6
- * wildcard, which also takes IPv4 traffic (dual stack), falling back to the IPv4 wildcard
- * on hosts without IPv6.
- */
-static int open_server(const char *bind_text, uint16_t port, mw_udp **out)
+/* Opens the server's socket on local, for cli_open_server. */
+static int open_socket(void *ctx, const mw_addr *local)
 {
-    mw_addr local;
-    if (bind_text) {
-        int rc = cli_resolve(bind_text, port, 0, &local);
-        if (rc)
-            return rc;
-        int e = mw_udp_open(out, &local, 0);
-        return e ? cli_fail(e, bind_text) : CLI_EXIT_OK;
-    }
-    mw_addr_any(&local, MW_AF_INET6, port);
-    int e = mw_udp_open(out, &local, 0);
-    if (e == 0)
-        return CLI_EXIT_OK;
-    if (e == MW_EADDRINUSE || e == MW_EPERM)
-        return cli_fail(e, "bind");
-    mw_addr_any(&local, MW_AF_INET4, port);
-    e = mw_udp_open(out, &local, 0);
-    return e ? cli_fail(e, "bind") : CLI_EXIT_OK;
+    return mw_udp_open(ctx, local, 0);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -39,39 +19,13 @@ static int open_server(const char *bind_text, uint16_t port, mw_udp **out)
 
 static int udp_serve(const cli_verb *v, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"count", required_argument, NULL, 'c'},
-        {"bind", required_argument, NULL, 'b'},
-        CLI_OPTION_HELP,
-        {0, 0, 0, 0},
-    };
-    uint16_t port = UDP_DEFAULT_PORT;
-    int count = 0; /* 0: serve until killed */
-    const char *bind_text = NULL;
-    int c, rc = CLI_EXIT_OK;
-    while ((c = cli_getopt(v, argc, argv, opts, &rc)) != -1) {
-        switch (c) {
-        case 'p':
-            rc = cli_parse_port("--port", optarg, &port);
-            break;
-        case 'c':
-            rc = cli_parse_int("--count", optarg, 1, 0x7fffffff, &count);
-            break;
-        case 'b':
-            bind_text = optarg;
-            break;
-        default: /* CLI_OPT_EXIT */
-            return rc;
-        }
-        if (rc)
-            return rc;
-    }
-    if ((rc = cli_operands(v, argc, argv, 0, "no arguments")) != 0)
+    cli_serve_opts o = {.port = UDP_DEFAULT_PORT};
+    int rc;
+    if (!cli_serve_options(v, argc, argv, 0x7fffffff, &o, &rc))
         return rc;
 
     mw_udp *s = NULL;
-    if ((rc = open_server(bind_text, port, &s)) != 0)
+    if ((rc = cli_open_server(o.bind_text, o.port, "bind", open_socket, &s)) != 0)
         return rc;
     uint8_t *buf = malloc(UDP_BUF_SIZE);
     if (!buf) {
@@ -85,11 +39,9 @@ static int udp_serve(const cli_verb *v, int argc, char **argv)
         rc = cli_fail(e, "local address");
         goto out;
     }
-    cli_format_addr(&local, text);
-    printf("listening on %s\n", text);
-    fflush(stdout);
+    cli_print_listening(&local);
 
-    for (int served = 0; count == 0 || served < count; served++) {
+    for (int served = 0; o.count == 0 || served < o.count; served++) {
         size_t n;
         mw_addr from;
         e = mw_udp_recvfrom(s, buf, UDP_BUF_SIZE, &n, &from);
@@ -118,34 +70,14 @@ out:
 
 static int udp_send(const cli_verb *v, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"timeout", required_argument, NULL, 't'},
-        CLI_OPTION_HELP,
-        {0, 0, 0, 0},
-    };
-    int timeout = CLI_DEFAULT_TIMEOUT_MS;
-    int c, rc = CLI_EXIT_OK;
-    while ((c = cli_getopt(v, argc, argv, opts, &rc)) != -1) {
-        switch (c) {
-        case 't':
-            rc = cli_parse_int("--timeout", optarg, 0, 0x7fffffff, &timeout);
-            break;
-        default:
-            return rc;
-        }
-        if (rc)
-            return rc;
-    }
-    if ((rc = cli_operands(v, argc, argv, 2, "HOST:PORT MSG")) != 0)
+    int timeout;
+    const char *dest_text, *msg;
+    int rc;
+    if (!cli_send_options(v, argc, argv, &timeout, &dest_text, &msg, &rc))
         return rc;
-    const char *dest_text = argv[optind];
-    const char *msg = argv[optind + 1];
-
     mw_addr dest, local;
-    if ((rc = cli_resolve(dest_text, -1, 0, &dest)) != 0)
+    if ((rc = cli_resolve_dest(v, dest_text, "send to", &dest)) != 0)
         return rc;
-    if (dest.port == 0)
-        return cli_usage_error(v, "%s: cannot send to port 0", dest_text);
 
     mw_udp *s = NULL;
     uint8_t *buf = NULL;
