@@ -35,6 +35,8 @@
 # The midway command and the examples, run by mw_run or mw_start under NAME:
 #   mw_start_server NAME SECONDS CMD...     mw_start, then a check that it printed its
 #                                           "listening on" line (MW_PORT, MW_LINE)
+#   mw_expect_exit NAME DESC [S]            NAME ends (within S seconds, default 10) with
+#                                           status 0
 #   mw_expect_out NAME TEXT DESC            exit status 0 and stdout exactly TEXT
 #   mw_expect_fail [--any-stdout] [--one-line] NAME CODE DESC [REGEX]
 #                                           exit status CODE, nothing on stdout (unless
@@ -249,6 +251,16 @@ mw_start_server()
     fi
     mw_fail "$name: no 'listening on' line"
     return 1
+}
+
+mw_expect_exit()
+{
+    if mw_wait_exit "$1" "${3:-10}"; then
+        mw_pass "$2"
+    else
+        mw_fail "$2 (status $MW_RC)"
+        mw_show "$1"
+    fi
 }
 
 mw_expect_out()

@@ -99,12 +99,7 @@ if mw_start_server udp_serve 60 "$MW" udp serve --port 0 --count 2; then
         echo "skip udp send [::1]: this host has no IPv6 loopback"
         mw_run udp_v6 "$MW" udp send "localhost:$MW_PORT" "hello over IPv6"
     fi
-    if mw_wait_exit udp_serve 10; then
-        mw_pass "udp serve --count 2 exits 0 after two datagrams"
-    else
-        mw_fail "udp serve --count 2 did not exit cleanly (status $MW_RC)"
-        mw_show udp_serve
-    fi
+    mw_expect_exit udp_serve "udp serve --count 2 exits 0 after two datagrams"
     if grep -Eq '^from 127\.0\.0\.1:[0-9]+: hello over IPv4$' "$MW_TMP/udp_serve.out"; then
         mw_pass "udp serve logs 'from 127.0.0.1:PORT: hello over IPv4'"
     else
@@ -125,12 +120,7 @@ if mw_have_ipv6 && mw_start_server udp_serve6 60 "$MW" udp serve --port 0 --bind
     if [[ $MW_LINE == "listening on [::1]:"* ]]; then mw_pass "udp serve --bind ::1 listens on [::1]"; else mw_fail "udp serve --bind ::1: $MW_LINE"; fi
     mw_run udp_v6b "$MW" udp send "[::1]:$MW_PORT" $'tab\there, backslash \\ end'
     mw_expect_out udp_v6b 'Reply: tab\there, backslash \\ end' "udp send escapes control bytes and backslashes"
-    if mw_wait_exit udp_serve6 10; then
-        mw_pass "udp serve --count 1 exits 0"
-    else
-        mw_fail "udp serve --bind ::1 --count 1 did not exit cleanly (status $MW_RC)"
-        mw_show udp_serve6
-    fi
+    mw_expect_exit udp_serve6 "udp serve --count 1 exits 0"
 fi
 
 # --- TCP round trips --------------------------------------------------------------------
@@ -147,12 +137,7 @@ if mw_start_server tcp_serve 60 "$MW" tcp serve --port 0 --count 2; then
         mw_run tcp_v6 "$MW" tcp send "localhost:$MW_PORT" "plain ascii" --timeout 3000
         mw_expect_out tcp_v6 "Received: plain ascii" "tcp send localhost:$MW_PORT"
     fi
-    if mw_wait_exit tcp_serve 10; then
-        mw_pass "tcp serve --count 2 exits 0 after two connections"
-    else
-        mw_fail "tcp serve --count 2 did not exit cleanly (status $MW_RC)"
-        mw_show tcp_serve
-    fi
+    mw_expect_exit tcp_serve "tcp serve --count 2 exits 0 after two connections"
     if grep -E '^from 127\.0\.0\.1:[0-9]+: ' "$MW_TMP/tcp_serve.out" | grep -Fq ": $MSG"; then
         mw_pass "tcp serve logs the message as sent"
     else
@@ -175,12 +160,7 @@ if mw_wait_err_line mcast_join '^joined 228\.5\.6\.7:[0-9]+ on lo$'; then
     mw_expect_out mcast_send1 "" "mcast send #1 exits 0, prints nothing"
     mw_run mcast_send2 "$MW" mcast send "228.5.6.7:$MPORT" "second message" --if lo --ttl 1
     mw_expect_out mcast_send2 "" "mcast send #2 (--ttl 1) exits 0, prints nothing"
-    if mw_wait_exit mcast_join 10; then
-        mw_pass "mcast join --count 2 exits 0 after two messages"
-    else
-        mw_fail "mcast join --count 2: status $MW_RC"
-        mw_show mcast_join
-    fi
+    mw_expect_exit mcast_join "mcast join --count 2 exits 0 after two messages"
     if [ "$(wc -l <"$MW_TMP/mcast_join.out")" -eq 2 ] &&
         sed -n 1p "$MW_TMP/mcast_join.out" | grep -Eq $'^[0-9.]+:[0-9]+\tfirst message$' &&
         sed -n 2p "$MW_TMP/mcast_join.out" | grep -Eq $'^[0-9.]+:[0-9]+\tsecond message$'; then

@@ -175,7 +175,7 @@ if mw_start_server udp 120 "$MW" rr serve --port 0; then
     json_check stats "stats: each operation under its name" \
         "all(k in j for k in ('null', 'echo', 'increment', 'stats', 'retransmissions', 'duplicates_filtered', 'history_entries')) and j['increment'] >= 10 and j['null'] >= 1800"
     kill -TERM "${MW_PID[udp]}"
-    if mw_wait_exit udp 10; then mw_pass "udp serve exits 0 on SIGTERM"; else mw_fail "udp serve on SIGTERM: exit $MW_RC"; mw_show udp; fi
+    mw_expect_exit udp "udp serve exits 0 on SIGTERM"
 fi
 
 # --- Exact statistics: a fresh server, a known sequence of calls --------------------------
@@ -199,7 +199,7 @@ if mw_start_server exact 120 "$MW" rr serve --port 0 --bind 127.0.0.1; then
     json_check st "stats: null 3, echo 2, increment 4, counter -3, nothing retransmitted" \
         "j['null'] == 3 and j['echo'] == 2 and j['increment'] == 4 and j['counter'] == -3 and j['retransmissions'] == 0 and j['duplicates_filtered'] == 0 and j['history_entries'] >= 0"
     kill -TERM "${MW_PID[exact]}"
-    if mw_wait_exit exact 10; then mw_pass "serve exits 0 on SIGTERM"; else mw_fail "serve on SIGTERM: exit $MW_RC"; fi
+    mw_expect_exit exact "serve exits 0 on SIGTERM"
     if grep -qx 'executions: null 3, echo 2, increment 4, stats 1' "$MW_TMP/exact.out"; then mw_pass "SIGTERM prints each operation's executions"; else mw_fail "SIGTERM executions line"; mw_show exact; fi
     for re in '^retransmissions: 0$' '^duplicates filtered: 0$' '^history size: [0-9]+ entries, [0-9]+ bytes$' \
         '^counter: -3$' '^stopped by SIGTERM$'; do
@@ -225,7 +225,7 @@ if mw_start_server faults 120 "$MW" rr serve --port 0 --bind 127.0.0.1; then
     mw_run f_p "$MW" rr ping "$A" --drop 1.5
     mw_expect_fail f_p 2 "--drop 1.5 is a usage error"
     kill -TERM "${MW_PID[faults]}"
-    if mw_wait_exit faults 10; then mw_pass "faults server exits 0 on SIGTERM"; else mw_fail "faults server on SIGTERM: exit $MW_RC"; fi
+    mw_expect_exit faults "faults server exits 0 on SIGTERM"
     if grep -Eq '^duplicates filtered: [1-9][0-9]*$' "$MW_TMP/faults.out"; then mw_pass "SIGTERM shows the duplicates filtered"; else mw_fail "no duplicates in SIGTERM output"; mw_show faults; fi
 fi
 
@@ -248,7 +248,7 @@ if mw_start_server tcp 120 "$MW" rr serve --tcp --port 0; then
     mw_run tstats "$MW" rr call "127.0.0.1:$TCP" stats --tcp
     json_check tstats "tcp stats: increment counted" "j['increment'] == 1 and j['counter'] == 7"
     kill -TERM "${MW_PID[tcp]}"
-    if mw_wait_exit tcp 10; then mw_pass "tcp serve exits 0 on SIGTERM"; else mw_fail "tcp serve on SIGTERM: exit $MW_RC"; mw_show tcp; fi
+    mw_expect_exit tcp "tcp serve exits 0 on SIGTERM"
     if grep -Eq '^executions: null [0-9]+, echo 400, increment 1, stats 1$' "$MW_TMP/tcp.out"; then mw_pass "tcp serve's SIGTERM statistics"; else mw_fail "tcp serve's SIGTERM statistics"; mw_show tcp; fi
 fi
 
@@ -258,7 +258,7 @@ if mw_start_server loops 120 "$MW" rr serve --port 0 --loops 2 --bind 127.0.0.1;
     mw_run lping "$MW" rr ping "127.0.0.1:$MW_PORT" -n 400 -c 4 --json
     json_check lping "serve --loops 2: 4 clients, 400 replies" "j['replies'] == 400 and j['errors'] == 0"
     kill -INT "${MW_PID[loops]}"
-    if mw_wait_exit loops 10; then mw_pass "serve --loops 2 exits 0 on SIGINT"; else mw_fail "serve --loops 2 on SIGINT: exit $MW_RC"; mw_show loops; fi
+    mw_expect_exit loops "serve --loops 2 exits 0 on SIGINT"
     if grep -Eq '^executions: null 400, echo 0, increment 0, stats 0$' "$MW_TMP/loops.out"; then mw_pass "executions summed over loops"; else mw_fail "executions over loops"; mw_show loops; fi
 fi
 
