@@ -15,27 +15,15 @@ set -euo pipefail
 build=${1:-build}
 prefix=${2:-}
 cd "$(dirname "$0")/../.."
-bench=$build/bench/bench_marshal
-if ! command -v valgrind >/dev/null; then
-  echo "callgrind: valgrind is not installed (Debian: valgrind)"
-  exit 1
-fi
-if [ ! -x "$bench" ]; then
-  cmake --build "$build" --target bench_marshal >/dev/null
-fi
-
-# collected CASE N: the instructions callgrind counted for N iterations of CASE.
-collected() {
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench" --callgrind "$1" \
-    --iters "$2" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
-}
+. bench/common/callgrind_lib.sh
+mwb_callgrind_bench "$build" bench_marshal
 
 printf '%-28s %18s\n' "case" "instructions"
 "$bench" --list | while read -r name unit; do
   [[ $name == "$prefix"* ]] || continue
   if [ "$unit" = pair ]; then n1=1000 n2=6000; else n1=2 n2=7; fi
-  a=$(collected "$name" $n1)
-  b=$(collected "$name" $n2)
+  a=$(mwb_collected "$name" $n1)
+  b=$(mwb_collected "$name" $n2)
   if [ -z "$a" ] || [ -z "$b" ]; then
     printf '%-28s %18s\n' "$name" "failed"
     continue

@@ -12,28 +12,17 @@ set -euo pipefail
 build=${1:-build}
 only=${2:-}
 cd "$(dirname "$0")/../.."
-bench=$build/bench/bench_rmi
-if ! command -v valgrind >/dev/null; then
-  echo "callgrind: valgrind is not installed (Debian: valgrind)"
-  exit 1
-fi
-if [ ! -x "$bench" ]; then
-  cmake --build "$build" --target bench_rmi >/dev/null
-fi
+. bench/common/callgrind_lib.sh
+mwb_callgrind_bench "$build" bench_rmi
 N1=200
 N2=1200
-
-collected() {
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench" --callgrind "$1" \
-    --iters "$2" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
-}
 
 declare -A per=()
 printf 'instructions per call (user space, client and server threads), callgrind\n'
 for c in $("$bench" --list); do
   [[ -z "$only" || "$c" == *"$only"* ]] || continue
-  a=$(collected "$c" $N1)
-  b=$(collected "$c" $N2)
+  a=$(mwb_collected "$c" $N1)
+  b=$(mwb_collected "$c" $N2)
   per[$c]=$(((b - a) / (N2 - N1)))
   printf '  %-16s %9d\n' "$c" "${per[$c]}"
 done
