@@ -347,9 +347,11 @@ static bool client_option(int c, client_cfg *cfg, int *rc)
         *rc = cli_parse_int("--timeout", optarg, 1, 3600000, &cfg->co.timeout_ms);
         return true;
     case OPT_RETRIES:
-        /* 0 in mw_rr_client_opts means the library's default, so at least 1 here;
-         * --semantics maybe never retransmits. */
-        *rc = cli_parse_int("--retries", optarg, 1, 1000, &cfg->co.retries);
+        /* 0 in mw_rr_client_opts means the library's default and a negative count means
+         * none, so --retries 0 is passed on as -1. */
+        *rc = cli_parse_int("--retries", optarg, 0, 1000, &cfg->co.retries);
+        if (*rc == CLI_EXIT_OK && cfg->co.retries == 0)
+            cfg->co.retries = -1;
         return true;
     case OPT_SPIN: {
         int us = 0;
@@ -422,7 +424,8 @@ static int call_failed(const client_cfg *cfg, int e, const char *what)
     char detail[MW_ADDR_STRLEN + 96];
     if (e == MW_ETIMEDOUT && cfg->co.semantics != MW_RR_MAYBE)
         snprintf(detail, sizeof detail, "%s: no reply from %s after %d attempts of %d ms", what,
-                 cfg->server_text, cfg->co.retries + 1, cfg->co.timeout_ms);
+                 cfg->server_text, (cfg->co.retries < 0 ? 0 : cfg->co.retries) + 1,
+                 cfg->co.timeout_ms);
     else if (e == MW_ETIMEDOUT)
         snprintf(detail, sizeof detail, "%s: no reply from %s within %d ms", what,
                  cfg->server_text, cfg->co.timeout_ms);
@@ -775,8 +778,8 @@ static int rr_call(const cli_verb *v, int argc, char **argv)
     "  --semantics S     maybe, at-least-once or at-most-once (the default)\n"                 \
     "  --timeout MS      wait for a reply per attempt (default 500); a call gives up\n"        \
     "                    after --retries retransmissions\n"                                    \
-    "  --retries N       retransmissions after the first attempt (default 4; at least\n"       \
-    "                    1: --semantics maybe never retransmits)\n"                            \
+    "  --retries N       retransmissions after the first attempt (default 4; 0: none;\n"      \
+    "                    --semantics maybe never retransmits)\n"                               \
     "  --spin US         low-latency mode: spin this long on the socket before\n"              \
     "                    sleeping (UDP; default 0, off)\n"                                     \
     "  --drop P, --duplicate P, --reorder P\n"                                                 \
