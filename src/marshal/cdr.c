@@ -705,14 +705,13 @@ static inline __attribute__((always_inline)) int dec_string(mwi_cdr_dec *d, uint
                                                             bool text, char **out)
 {
     size_t at = d->off + ((size_t)(d->base - d->off) & 3), end = d->end;
-    if (at < end && end - at >= 4) {
+    if (at + 4 <= end) { /* at is at most 3 past off, which is at most end: no wrap */
         uint32_t len;
         memcpy(&len, d->data + at, 4);
         len = mwi_cdr_sw32(len, d->swap);
         size_t s_off = at + 4;
         const uint8_t *s = d->data + s_off;
-        /* len - 1 wraps for len 0, which is malformed */
-        if (len - 1 < (bound ? bound : UINT32_MAX - 1) + (uint64_t)1 && len <= end - s_off &&
+        if (len != 0 && (!bound || len - 1 <= bound) && len <= end - s_off &&
             s[len - 1] == 0) {
             char *copy = len <= d->pool_left ? d->pool : pool_refill(d, len, s_off);
             if (copy && copy_ascii((uint8_t *)copy, s, len)) {
