@@ -76,7 +76,7 @@ mw_expect_value_error "-n 0" "$MW" rr ping 127.0.0.1:9 -n 0
 mw_expect_value_error "-c 0" "$MW" rr ping 127.0.0.1:9 -c 0
 mw_expect_value_error "-n not a number" "$MW" rr ping 127.0.0.1:9 -n many
 mw_expect_value_error "--timeout 0" "$MW" rr ping 127.0.0.1:9 --timeout 0
-mw_expect_value_error "--retries 0" "$MW" rr ping 127.0.0.1:9 --retries 0
+mw_expect_value_error "--retries -1" "$MW" rr ping 127.0.0.1:9 --retries -1
 mw_expect_value_error "--size negative" "$MW" rr ping 127.0.0.1:9 --size -1
 mw_expect_value_error "--size with increment" "$MW" rr ping 127.0.0.1:9 --op increment --size 4
 mw_expect_value_error "port out of range" "$MW" rr call 127.0.0.1:70000 null
@@ -118,6 +118,10 @@ if mw_listening silent; then
     if grep -q 'after 3 attempts of 150 ms' "$MW_TMP/silent_call.err"; then mw_pass "the message gives the attempts"; else mw_fail "no attempts in: $(cat "$MW_TMP/silent_call.err")"; fi
     ms=$(((T1 - T0) / 1000000))
     if [ "$ms" -ge 400 ] && [ "$ms" -lt 5000 ]; then mw_pass "3 attempts of 150 ms took ${ms} ms"; else mw_fail "3 attempts of 150 ms took ${ms} ms"; fi
+    # --retries 0: one attempt, no retransmission.
+    mw_run silent_once "$MW" rr call "127.0.0.1:$SILENT" null --timeout 150 --retries 0
+    mw_expect_fail silent_once 1 "rr call with --retries 0 to a server that never answers" 'timed out'
+    if grep -q 'after 1 attempts of 150 ms' "$MW_TMP/silent_once.err"; then mw_pass "--retries 0 makes one attempt"; else mw_fail "--retries 0: $(cat "$MW_TMP/silent_once.err")"; fi
     mw_run silent_maybe "$MW" rr call "127.0.0.1:$SILENT" echo hi --semantics maybe --timeout 150
     mw_expect_fail silent_maybe 1 "maybe call to a server that never answers" 'timed out'
     mw_run silent_ping "$MW" rr ping "127.0.0.1:$SILENT" -n 2 --timeout 100 --retries 1 --json
