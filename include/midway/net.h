@@ -5,7 +5,8 @@
  *
  * Handles (mw_udp, mw_tcp, mw_tcp_listener) are opaque and owned by the caller, who
  * closes each exactly once. A handle may be used by one thread at a time, except that
- * mw_udp_sendto and mw_udp_recvfrom may run concurrently on one socket.
+ * a send (mw_udp_sendto, mw_udp_send) and a receive (mw_udp_recvfrom, mw_udp_recv_until)
+ * may run concurrently on one socket.
  *
  * Timeouts are in milliseconds: MW_FOREVER (negative) waits forever, 0 does not wait.
  * Every call resumes after EINTR, keeping its deadline.
@@ -89,7 +90,9 @@ MW_API int mw_udp_open(mw_udp **out, const mw_addr *local, int flags);
 /* Closes the socket; NULL is ignored. */
 MW_API void mw_udp_close(mw_udp *s);
 MW_API int mw_udp_local_addr(mw_udp *s, mw_addr *out);
-/* The file descriptor, for event loops. Still owned by s. */
+/* The file descriptor, for event loops. Still owned by s. Blocking receives wait in the
+ * kernel under the descriptor's receive timeout (SO_RCVTIMEO), which they set as they
+ * need: leave that option to them. */
 MW_API int mw_udp_fd(mw_udp *s);
 
 /*
@@ -104,9 +107,22 @@ MW_API int mw_udp_sendto(mw_udp *s, const void *data, size_t n, const mw_addr *t
  * returns MW_EAGAIN at once. A datagram longer than cap is never truncated: the call
  * returns MW_EMSGSIZE, *n is its real length, and the datagram stays queued so the
  * caller can receive it again with a larger buffer (with cap >= 65536 no such check is
- * needed and the call makes one system call).
+ * needed and the call makes one system call, waiting included).
  */
 MW_API int mw_udp_recvfrom(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from);
+/* A deadline that never comes: wait forever. */
+#define MW_NO_DEADLINE UINT64_MAX
+/*
+ * Receives one datagram as mw_udp_recvfrom does, but waits until an absolute deadline
+ * instead of for the socket's timeout: deadline_ns is an mw_now_ns() instant,
+ * MW_NO_DEADLINE waits forever, and a deadline already past (0) takes a datagram only if
+ * one is queued. MW_ETIMEDOUT when none came in time; in non-blocking mode MW_EAGAIN at
+ * once, as mw_udp_recvfrom. For loops that keep one deadline over several receives
+ * (retransmission timers). Blocks. The same never-truncate rule; with cap >= 65536 a
+ * datagram that arrives in time costs one system call, waiting included.
+ */
+MW_API int mw_udp_recv_until(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from,
+                             uint64_t deadline_ns);
 /* Sets the receive timeout (Java's setSoTimeout): MW_FOREVER (the default) blocks. */
 MW_API int mw_udp_set_timeout(mw_udp *s, int timeout_ms);
 /* Non-blocking mode: receive and send return MW_EAGAIN instead of waiting. */
@@ -177,6 +193,7 @@ MW_API int mw_tcp_connect(mw_tcp **out, const mw_addr *remote, int timeout_ms);
 MW_API void mw_tcp_close(mw_tcp *c);
 /* Closes with a reset (SO_LINGER 0) instead of an orderly close, for tests of faults. */
 MW_API void mw_tcp_abort(mw_tcp *c);
+/* The descriptor, still owned by c. As with mw_udp_fd, reads set its SO_RCVTIMEO. */
 MW_API int mw_tcp_fd(mw_tcp *c);
 MW_API int mw_tcp_peer_addr(mw_tcp *c, mw_addr *out);
 MW_API int mw_tcp_local_addr(mw_tcp *c, mw_addr *out);

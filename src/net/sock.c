@@ -1,6 +1,7 @@
 /* sock.c - descriptor helpers shared by the UDP, TCP and multicast code. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "net/sock.h"
@@ -41,6 +42,60 @@ int mwi_wait(int fd, short events, uint64_t deadline)
             return MW_ECLOSED;
         return 0;
     }
+}
+
+/* The coarsest jiffy: HZ=100. */
+#define JIFFY_NS 10000000u
+
+static int set_rcvtimeo(int fd, uint64_t *cache, uint64_t us)
+{
+    if (*cache == us)
+        return 0;
+    struct timeval tv = {.tv_sec = (time_t)(us / 1000000u),
+                         .tv_usec = (suseconds_t)(us % 1000000u)};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+        return mwi_errno();
+    *cache = us;
+    return 0;
+}
+
+int mwi_rx_next(mwi_rx *rx)
+{
+    if (rx->poll) {
+        int rc = mwi_wait(rx->fd, POLLIN, rx->deadline);
+        rx->flags = MSG_DONTWAIT;
+        return rc;
+    }
+    if (rx->deadline == MWI_NO_DEADLINE) {
+        rx->flags = 0;
+        return set_rcvtimeo(rx->fd, rx->timeo_us, 0); /* 0: no timeout */
+    }
+    uint64_t now = mw_now_ns();
+    if (now >= rx->deadline) {
+        rx->flags = MSG_DONTWAIT; /* one look, no wait */
+        return 0;
+    }
+    uint64_t left = rx->deadline - now;
+    if (left < MWI_RX_KERNEL_MIN_NS) {
+        rx->poll = true;
+        return mwi_rx_next(rx);
+    }
+    /* The longest kernel timeout that cannot end after the deadline (sock.h). */
+    uint64_t most = (left - 2 * JIFFY_NS) / 9 * 8 / 1000;
+    uint64_t have = *rx->timeo_us;
+    rx->flags = 0;
+    if (have != 0 && have <= most && have >= most - most / 8)
+        return 0;
+    return set_rcvtimeo(rx->fd, rx->timeo_us, most - most / 16);
+}
+
+int mwi_rx_empty(mwi_rx *rx)
+{
+    if ((rx->flags & MSG_DONTWAIT) && rx->deadline != MWI_NO_DEADLINE &&
+        mw_now_ns() >= rx->deadline)
+        return MW_ETIMEDOUT;
+    rx->poll = true;
+    return 0;
 }
 
 int mwi_errno(void) { return mw_error_from_errno(errno); }

@@ -14,19 +14,66 @@
 #include "base/mw_impl.h"
 
 /* A UDP socket. The descriptor stays in blocking mode unless the caller asks for
- * non-blocking mode, so an event loop sees the mode it set; our own calls never block
- * inside the kernel: they pass MSG_DONTWAIT and wait in poll, which is how a timeout is
- * kept across EINTR. */
+ * non-blocking mode, so an event loop sees the mode it set. Receives block inside the
+ * kernel under a receive timeout (mwi_rx below), so waiting and receiving are one system
+ * call; sends pass MSG_DONTWAIT and wait in poll when the buffer is full. */
 struct mw_udp {
-    int fd;           /* the socket */
-    int family;       /* MW_AF_INET4 or MW_AF_INET6, the socket's own family */
-    int timeout_ms;   /* receive timeout; MW_FOREVER by default */
-    bool nonblocking; /* MW_EAGAIN instead of waiting */
-    bool connected;   /* mw_udp_connect has set a peer */
+    int fd;               /* the socket */
+    int family;           /* MW_AF_INET4 or MW_AF_INET6, the socket's own family */
+    int timeout_ms;       /* receive timeout; MW_FOREVER by default */
+    bool nonblocking;     /* MW_EAGAIN instead of waiting */
+    bool connected;       /* mw_udp_connect has set a peer */
+    uint64_t rcvtimeo_us; /* SO_RCVTIMEO as mwi_rx last set it; 0: none (the default) */
 };
 
 /* No deadline: wait forever. */
 #define MWI_NO_DEADLINE UINT64_MAX
+/* What a blocking receive returns when a signal interrupted it: the caller computes the
+ * time left and tries again (positive, so it is never taken for an MW_E... code). */
+#define MWI_INTERRUPTED 1
+
+/*
+ * A receive that must end by a deadline, in one system call when data comes in time: the
+ * descriptor stays blocking and the kernel's receive timeout (SO_RCVTIMEO) bounds the
+ * blocking recv, instead of a poll followed by a non-blocking recv.
+ *
+ * The kernel's timeout is coarse: it runs on the jiffy timer wheel, so it may expire a
+ * jiffy early, or late by a jiffy plus up to an eighth of its length (the wheel's coarser
+ * levels). So the timeout set is shorter than the time left: at most 8/9 of what is left
+ * after two jiffies of the coarsest kernels (10 ms, HZ=100), and the last stretch is
+ * waited in ppoll, which keeps the deadline to the microsecond as before.
+ *
+ * Setting the option is a system call, so the value last set is cached on the handle and
+ * kept while it stays between 7/8 of the most allowed and the most allowed: a client's
+ * calls with one per-attempt timeout all reuse it.
+ *
+ * After an attempt that found nothing (the kernel's timeout ran out, or someone made the
+ * descriptor non-blocking) the rest of the wait is in ppoll, so a deadline is never
+ * overshot and never busy-waited. After EINTR the caller calls mwi_rx_next again, which
+ * computes the time left anew.
+ *
+ * Use: fill fd, deadline, timeo_us; loop { mwi_rx_next; recv(..., rx.flags | ...);
+ * EINTR: again; EAGAIN: mwi_rx_empty, then again }.
+ */
+typedef struct mwi_rx {
+    int fd;             /* the socket, in blocking mode */
+    uint64_t deadline;  /* an mw_now_ns() instant, or MWI_NO_DEADLINE */
+    uint64_t *timeo_us; /* the handle's cache of SO_RCVTIMEO (microseconds, 0: none) */
+    bool poll;          /* wait in ppoll from now on */
+    int flags;          /* for the next attempt: 0 (block) or MSG_DONTWAIT */
+} mwi_rx;
+
+/* Shortest time left for which a kernel timeout is used; below it ppoll waits (a timeout
+ * of at least a millisecond remains after the margins). */
+#define MWI_RX_KERNEL_MIN_NS (25u * 1000000u)
+
+/* Prepares the next attempt: waits in ppoll if that is the mode now, or sets the socket's
+ * timeout if the cached one does not fit; sets rx->flags. 0, MW_ETIMEDOUT, MW_ECLOSED,
+ * or the error of setsockopt. */
+int mwi_rx_next(mwi_rx *rx);
+/* The attempt found nothing (EAGAIN): MW_ETIMEDOUT if it was the last look before the
+ * deadline, else 0 (and later attempts wait in ppoll). */
+int mwi_rx_empty(mwi_rx *rx);
 
 /* The mw_now_ns() instant timeout_ms from now; MWI_NO_DEADLINE for a negative timeout. */
 uint64_t mwi_deadline(int timeout_ms);
@@ -63,5 +110,8 @@ int mwi_peername(int fd, mw_addr *out);
  * framing can spend one timeout over the header and the body. */
 int mwi_tcp_read_exact_until(mw_tcp *c, void *buf, size_t n, uint64_t deadline);
 int mwi_tcp_write_all_until(mw_tcp *c, const void *data, size_t n, uint64_t deadline);
+/* mw_tcp_read_some against an absolute deadline (the request-reply client's timers).
+ * c, buf and n must be valid, cap > 0. */
+int mwi_tcp_read_some_until(mw_tcp *c, void *buf, size_t cap, size_t *n, uint64_t deadline);
 
 #endif

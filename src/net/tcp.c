@@ -13,10 +13,13 @@ struct mw_tcp_listener {
     int fd; /* the listening socket */
 };
 
-/* A connection. The descriptor is in blocking mode for callers who use it directly;
- * our calls pass MSG_DONTWAIT and wait in poll to keep their deadlines. */
+/* A connection. The descriptor is in blocking mode, for callers who use it directly and
+ * for our reads, which block in the kernel under its receive timeout (mwi_rx in sock.h:
+ * one system call when data comes in time). Writes pass MSG_DONTWAIT and wait in poll
+ * when the buffer is full. */
 struct mw_tcp {
-    int fd; /* the connected socket */
+    int fd;               /* the connected socket */
+    uint64_t rcvtimeo_us; /* SO_RCVTIMEO as mwi_rx last set it; 0: none (the default) */
 };
 
 static int wrap(mw_tcp **out, int fd)
@@ -27,6 +30,7 @@ static int wrap(mw_tcp **out, int fd)
         return MW_ENOMEM;
     }
     c->fd = fd;
+    c->rcvtimeo_us = 0; /* the kernel default: none (our listeners never set one) */
     *out = c;
     return 0;
 }
@@ -231,20 +235,37 @@ int mw_tcp_write_all(mw_tcp *c, const void *data, size_t n, int timeout_ms)
     return mwi_tcp_write_all_until(c, data, n, mwi_deadline(timeout_ms));
 }
 
-/* One read of up to cap bytes: 0 with *got > 0, MW_EEOF at end of stream, MW_EAGAIN when
- * nothing is there yet, or the error. */
-static int read_once(mw_tcp *c, void *buf, size_t cap, size_t *got)
+/* One read of up to cap bytes, blocking or not (flags 0 or MSG_DONTWAIT): 0 with
+ * *got > 0, MW_EEOF at end of stream, MW_EAGAIN when nothing came, MWI_INTERRUPTED after
+ * a signal, or the error. */
+static int read_once(mw_tcp *c, void *buf, size_t cap, size_t *got, int flags)
 {
+    ssize_t r = recv(c->fd, buf, cap, flags);
+    if (r > 0) {
+        *got = (size_t)r;
+        return 0;
+    }
+    if (r == 0)
+        return MW_EEOF;
+    return errno == EINTR ? MWI_INTERRUPTED : mwi_errno();
+}
+
+/* One read of at least one byte by the deadline: as read_once, MW_ETIMEDOUT instead of
+ * MW_EAGAIN. */
+static int read_until(mw_tcp *c, void *buf, size_t cap, size_t *got, uint64_t deadline)
+{
+    mwi_rx rx = {.fd = c->fd, .deadline = deadline, .timeo_us = &c->rcvtimeo_us};
     for (;;) {
-        ssize_t r = recv(c->fd, buf, cap, MSG_DONTWAIT);
-        if (r > 0) {
-            *got = (size_t)r;
-            return 0;
-        }
-        if (r == 0)
-            return MW_EEOF;
-        if (errno != EINTR)
-            return mwi_errno();
+        int rc = mwi_rx_next(&rx);
+        if (rc)
+            return rc;
+        rc = read_once(c, buf, cap, got, rx.flags);
+        if (rc == MWI_INTERRUPTED)
+            continue; /* the next round computes the time left */
+        if (rc != MW_EAGAIN)
+            return rc;
+        if ((rc = mwi_rx_empty(&rx)) != 0)
+            return rc;
     }
 }
 
@@ -254,17 +275,12 @@ int mwi_tcp_read_exact_until(mw_tcp *c, void *buf, size_t n, uint64_t deadline)
     size_t done = 0;
     while (done < n) {
         size_t got = 0;
-        int rc = read_once(c, p + done, n - done, &got);
-        if (rc == 0) {
-            done += got;
-            continue;
-        }
+        int rc = read_until(c, p + done, n - done, &got, deadline);
         if (rc == MW_EEOF)
             return done ? MW_ETRUNCATED : MW_EEOF;
-        if (rc != MW_EAGAIN)
+        if (rc)
             return rc;
-        if ((rc = mwi_wait(c->fd, POLLIN, deadline)))
-            return rc;
+        done += got;
     }
     return 0;
 }
@@ -276,18 +292,16 @@ int mw_tcp_read_exact(mw_tcp *c, void *buf, size_t n, int timeout_ms)
     return mwi_tcp_read_exact_until(c, buf, n, mwi_deadline(timeout_ms));
 }
 
+int mwi_tcp_read_some_until(mw_tcp *c, void *buf, size_t cap, size_t *n, uint64_t deadline)
+{
+    return read_until(c, buf, cap, n, deadline);
+}
+
 int mw_tcp_read_some(mw_tcp *c, void *buf, size_t cap, size_t *n, int timeout_ms)
 {
     if (!c || !buf || !n || cap == 0)
         return MW_EINVAL;
-    uint64_t deadline = mwi_deadline(timeout_ms);
-    for (;;) {
-        int rc = read_once(c, buf, cap, n);
-        if (rc != MW_EAGAIN)
-            return rc;
-        if ((rc = mwi_wait(c->fd, POLLIN, deadline)))
-            return rc;
-    }
+    return read_until(c, buf, cap, n, mwi_deadline(timeout_ms));
 }
 
 int mw_tcp_shutdown_write(mw_tcp *c)

@@ -151,34 +151,33 @@ int mw_udp_send(mw_udp *s, const void *data, size_t n)
 }
 
 /*
- * One non-blocking receive. With cap < 65536 a datagram could be longer than the buffer,
- * and recvfrom would cut it and drop the rest, so first peek at its real length
- * (MSG_PEEK|MSG_TRUNC returns it without taking the datagram off the queue). With a
- * buffer of 65536 or more every UDP payload fits and one call does.
+ * One receive attempt; flags is 0 (block, under the socket's receive timeout) or
+ * MSG_DONTWAIT. With cap < 65536 a datagram could be longer than the buffer, and
+ * recvfrom would cut it and drop the rest, so first peek at its real length
+ * (MSG_PEEK|MSG_TRUNC returns it without taking the datagram off the queue; that peek is
+ * the call that waits). With a buffer of 65536 or more every UDP payload fits and one
+ * call does. MWI_INTERRUPTED after a signal.
  */
-static int try_recv(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from)
+static int try_recv(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from, int flags)
 {
     if (cap < 65536) {
         char dummy;
-        ssize_t len;
-        while ((len = recv(s->fd, &dummy, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) < 0) {
-            if (errno != EINTR)
-                return mwi_errno();
-        }
+        ssize_t len = recv(s->fd, &dummy, 0, MSG_PEEK | MSG_TRUNC | flags);
+        if (len < 0)
+            return errno == EINTR ? MWI_INTERRUPTED : mwi_errno();
         if ((size_t)len > cap) {
             *n = (size_t)len;
             return MW_EMSGSIZE;
         }
+        flags = MSG_DONTWAIT; /* it is queued: take it without waiting */
     }
     struct sockaddr_storage ss;
     struct iovec iov = {.iov_base = buf, .iov_len = cap};
     struct msghdr msg = {.msg_name = &ss, .msg_namelen = sizeof ss, .msg_iov = &iov,
                          .msg_iovlen = 1};
-    ssize_t len;
-    while ((len = recvmsg(s->fd, &msg, MSG_DONTWAIT | MSG_TRUNC)) < 0) {
-        if (errno != EINTR)
-            return mwi_errno();
-    }
+    ssize_t len = recvmsg(s->fd, &msg, flags | MSG_TRUNC);
+    if (len < 0)
+        return errno == EINTR ? MWI_INTERRUPTED : mwi_errno();
     *n = (size_t)len;
     if (msg.msg_flags & MSG_TRUNC)
         return MW_EMSGSIZE; /* another reader took the peeked datagram: this one is cut */
@@ -187,23 +186,43 @@ static int try_recv(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from)
     return 0;
 }
 
+/* The receive of mw_udp_recvfrom and mw_udp_recv_until, against a deadline. */
+static int recv_until(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from,
+                      uint64_t deadline)
+{
+    int rc;
+    if (s->nonblocking) {
+        while ((rc = try_recv(s, buf, cap, n, from, MSG_DONTWAIT)) == MWI_INTERRUPTED)
+            ;
+        return rc;
+    }
+    mwi_rx rx = {.fd = s->fd, .deadline = deadline, .timeo_us = &s->rcvtimeo_us};
+    for (;;) {
+        if ((rc = mwi_rx_next(&rx)) != 0)
+            return rc;
+        rc = try_recv(s, buf, cap, n, from, rx.flags);
+        if (rc == MWI_INTERRUPTED)
+            continue; /* the next round computes the time left */
+        if (rc != MW_EAGAIN)
+            return rc;
+        if ((rc = mwi_rx_empty(&rx)) != 0)
+            return rc;
+    }
+}
+
 int mw_udp_recvfrom(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from)
 {
     if (!s || !n || (!buf && cap))
         return MW_EINVAL;
-    uint64_t deadline = 0;
-    bool have_deadline = false;
-    for (;;) {
-        int rc = try_recv(s, buf, cap, n, from);
-        if (rc != MW_EAGAIN || s->nonblocking)
-            return rc;
-        if (!have_deadline) {
-            deadline = mwi_deadline(s->timeout_ms);
-            have_deadline = true;
-        }
-        if ((rc = mwi_wait(s->fd, POLLIN, deadline)))
-            return rc;
-    }
+    return recv_until(s, buf, cap, n, from, s->nonblocking ? 0 : mwi_deadline(s->timeout_ms));
+}
+
+int mw_udp_recv_until(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from,
+                      uint64_t deadline_ns)
+{
+    if (!s || !n || (!buf && cap))
+        return MW_EINVAL;
+    return recv_until(s, buf, cap, n, from, deadline_ns);
 }
 
 int mw_udp_set_timeout(mw_udp *s, int timeout_ms)

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -361,6 +363,50 @@ static void test_read_timeouts(void **state)
     mw_tcp_close(s);
 }
 
+static uint64_t rcvtimeo_us(int fd)
+{
+    struct timeval tv;
+    socklen_t len = sizeof tv;
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len), 0);
+    return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    assert_int_equal(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts), 0);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void test_reads_wait_in_the_kernel(void **state)
+{
+    (void)state;
+    /* A timed read blocks in recv under SO_RCVTIMEO (one system call), set below the time
+     * left and reused by the next read with the same timeout. */
+    mw_tcp *c, *s;
+    pair(MW_AF_INET4, &c, &s);
+    int fd = mw_tcp_fd(s);
+    char buf[8];
+    size_t n;
+    assert_int_equal(mw_tcp_write_all(c, "ab", 2, WAIT_MS), 0);
+    assert_int_equal(mw_tcp_read_exact(s, buf, 1, 200), 0);
+    uint64_t first = rcvtimeo_us(fd);
+    assert_true(first > 0 && first < 200000);
+    assert_int_equal(mw_tcp_read_some(s, buf, sizeof buf, &n, 200), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(rcvtimeo_us(fd), first);
+    /* Someone else makes the descriptor non-blocking: reads still wait, in poll, without
+     * spinning, and keep their deadline. */
+    assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+    uint64_t t0 = mw_now_ns(), cpu0 = thread_cpu_ns();
+    assert_int_equal(mw_tcp_read_exact(s, buf, 4, 300), MW_ETIMEDOUT);
+    uint64_t ms = elapsed_ms(t0);
+    assert_true(ms >= 300 && ms < 3000);
+    assert_true(thread_cpu_ns() - cpu0 < 20000000u); /* a busy loop would take most */
+    mw_tcp_close(c);
+    mw_tcp_close(s);
+}
+
 static void test_write_timeout(void **state)
 {
     (void)state;
@@ -537,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_write_to_reset_peer),
         cmocka_unit_test(test_half_close),
         cmocka_unit_test(test_read_timeouts),
+        cmocka_unit_test(test_reads_wait_in_the_kernel),
         cmocka_unit_test(test_write_timeout),
         cmocka_unit_test(test_large_transfer),
         cmocka_unit_test(test_nodelay_keepalive),

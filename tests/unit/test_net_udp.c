@@ -1,4 +1,5 @@
-/* test_net_udp.c - UDP sockets on loopback: echo, addresses, timeouts, modes, sizes. */
+/* test_net_udp.c - UDP sockets on loopback: echo, addresses, timeouts, deadlines, modes,
+ * sizes. */
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -9,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -395,6 +398,134 @@ static void test_blocking_receive_wakes(void **state)
     mw_udp_close(s);
 }
 
+/* ---- receives against a deadline ---------------------------------------------------- */
+
+static void test_recv_until(void **state)
+{
+    (void)state;
+    mw_udp *s = open_loopback(MW_AF_INET4);
+    mw_addr self = local_of(s);
+    char buf[16];
+    size_t n = 0;
+    /* A deadline already past: one look, no wait. */
+    uint64_t t0 = mw_now_ns();
+    assert_int_equal(mw_udp_recv_until(s, buf, sizeof buf, &n, NULL, 0), MW_ETIMEDOUT);
+    assert_true(elapsed_ms(t0) < 1000);
+    /* Long enough for the kernel's receive timeout, and short enough for a poll: the
+     * deadline is kept either way, never cut short. */
+    static const int waits_ms[] = {150, 10};
+    for (size_t i = 0; i < sizeof waits_ms / sizeof waits_ms[0]; i++) {
+        t0 = mw_now_ns();
+        uint64_t deadline = t0 + (uint64_t)waits_ms[i] * 1000000u;
+        assert_int_equal(mw_udp_recv_until(s, buf, sizeof buf, &n, NULL, deadline),
+                         MW_ETIMEDOUT);
+        assert_true(mw_now_ns() >= deadline);
+        assert_true(elapsed_ms(t0) < 3000);
+    }
+    /* Queued: taken even with a past deadline, sender reported. */
+    mw_addr from;
+    assert_int_equal(mw_udp_sendto(s, "now", 3, &self), 0);
+    assert_int_equal(mw_udp_wait_readable(s, WAIT_MS, 0), 0);
+    assert_int_equal(mw_udp_recv_until(s, buf, sizeof buf, &n, &from, 0), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(buf, "now", 3);
+    assert_true(mw_addr_equal(&from, &self));
+    /* No deadline: waits for a datagram sent once the receive is blocked. */
+    struct later l = {s, self, -1};
+    mw_thread *t;
+    assert_int_equal(mw_thread_start(&t, send_later, &l), 0);
+    assert_int_equal(mw_udp_recv_until(s, buf, sizeof buf, &n, NULL, MW_NO_DEADLINE), 0);
+    assert_memory_equal(buf, "late", 4);
+    mw_thread_join(t);
+    assert_int_equal(l.rc, 0);
+    /* Never truncated, while waiting too: the real length, and the datagram stays. */
+    assert_int_equal(mw_udp_sendto(s, "0123456789", 10, &self), 0);
+    uint64_t far = mw_now_ns() + (uint64_t)WAIT_MS * 1000000u;
+    assert_int_equal(mw_udp_recv_until(s, buf, 4, &n, NULL, far), MW_EMSGSIZE);
+    assert_int_equal(n, 10);
+    assert_int_equal(mw_udp_recv_until(s, buf, sizeof buf, &n, NULL, far), 0);
+    assert_int_equal(n, 10);
+    assert_memory_equal(buf, "0123456789", 10);
+    /* Non-blocking mode wins over a deadline. */
+    assert_int_equal(mw_udp_set_nonblocking(s, true), 0);
+    t0 = mw_now_ns();
+    assert_int_equal(mw_udp_recv_until(s, buf, sizeof buf, &n, NULL, far), MW_EAGAIN);
+    assert_true(elapsed_ms(t0) < 1000);
+    assert_int_equal(mw_udp_recv_until(NULL, buf, sizeof buf, &n, NULL, 0), MW_EINVAL);
+    assert_int_equal(mw_udp_recv_until(s, buf, sizeof buf, NULL, NULL, 0), MW_EINVAL);
+    mw_udp_close(s);
+}
+
+static uint64_t rcvtimeo_us(mw_udp *s)
+{
+    struct timeval tv;
+    socklen_t len = sizeof tv;
+    assert_int_equal(getsockopt(mw_udp_fd(s), SOL_SOCKET, SO_RCVTIMEO, &tv, &len), 0);
+    return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+static void test_kernel_timeout_is_reused(void **state)
+{
+    (void)state;
+    /* A timed receive waits in the kernel under SO_RCVTIMEO (one system call), set below
+     * the time left so that it cannot overshoot the deadline, and kept for the next
+     * receive with the same timeout instead of being set again. */
+    mw_udp *s = open_loopback(MW_AF_INET4);
+    mw_addr self = local_of(s);
+    assert_int_equal(rcvtimeo_us(s), 0);
+    assert_int_equal(mw_udp_set_timeout(s, 200), 0);
+    char buf[8];
+    size_t n;
+    assert_int_equal(mw_udp_sendto(s, "a", 1, &self), 0);
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), 0);
+    uint64_t first = rcvtimeo_us(s);
+    assert_true(first > 0 && first < 200000);
+    assert_int_equal(mw_udp_sendto(s, "b", 1, &self), 0);
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), 0);
+    assert_int_equal(rcvtimeo_us(s), first);
+    /* Waiting forever needs no kernel timeout. */
+    assert_int_equal(mw_udp_set_timeout(s, MW_FOREVER), 0);
+    assert_int_equal(mw_udp_sendto(s, "c", 1, &self), 0);
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), 0);
+    assert_int_equal(rcvtimeo_us(s), 0);
+    mw_udp_close(s);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    assert_int_equal(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts), 0);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void test_descriptor_made_nonblocking_elsewhere(void **state)
+{
+    (void)state;
+    /* An event loop given mw_udp_fd may set O_NONBLOCK itself (libuv's uv_poll does): a
+     * blocking receive then still waits, in poll, without spinning, and keeps its
+     * deadline. */
+    mw_udp *s = open_loopback(MW_AF_INET4);
+    int fd = mw_udp_fd(s);
+    assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+    assert_int_equal(mw_udp_set_timeout(s, 300), 0);
+    char buf[8];
+    size_t n;
+    uint64_t t0 = mw_now_ns(), cpu0 = thread_cpu_ns();
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), MW_ETIMEDOUT);
+    uint64_t ms = elapsed_ms(t0);
+    assert_true(ms >= 300 && ms < 3000);
+    /* A few system calls' worth; a busy loop would take most of the 300 ms. */
+    assert_true(thread_cpu_ns() - cpu0 < 20000000u);
+    struct later l = {s, local_of(s), -1};
+    mw_thread *t;
+    assert_int_equal(mw_udp_set_timeout(s, WAIT_MS), 0);
+    assert_int_equal(mw_thread_start(&t, send_later, &l), 0);
+    assert_int_equal(mw_udp_recvfrom(s, buf, sizeof buf, &n, NULL), 0);
+    assert_memory_equal(buf, "late", 4);
+    mw_thread_join(t);
+    mw_udp_close(s);
+}
+
 static void test_open_options_and_errors(void **state)
 {
     (void)state;
@@ -472,6 +603,9 @@ int main(void)
         cmocka_unit_test(test_connected_send_reports_refused),
         cmocka_unit_test(test_wait_readable),
         cmocka_unit_test(test_blocking_receive_wakes),
+        cmocka_unit_test(test_recv_until),
+        cmocka_unit_test(test_kernel_timeout_is_reused),
+        cmocka_unit_test(test_descriptor_made_nonblocking_elsewhere),
         cmocka_unit_test(test_open_options_and_errors),
         cmocka_unit_test(test_buffers),
     };
