@@ -19,7 +19,9 @@ typedef struct mwi_ctrans_ops {
     /*
      * Receives one message, waiting until deadline (mw_now_ns time; UINT64_MAX: forever;
      * past: no wait), first spinning up to spin_us. try_first: a message is likely
-     * waiting, so try before waiting. 0 with *d, *n pointing into the transport's buffer
+     * waiting, so try before waiting (a hint; the UDP and TCP transports ignore it: their
+     * one blocking receive looks and waits at once). 0 with *d, *n pointing into the
+     * transport's buffer
      * (valid until the next recv); MW_ETIMEDOUT; MW_ECONNREFUSED (UDP, ICMP);
      * MW_ECONNRESET, MW_EEOF or MW_EPROTO (TCP: the connection is down); MW_EMSGSIZE
      * (TCP: a frame over the limit; the connection is down and *d, *n give the frame's

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/sock.h"
 #include "rr/transport.h"
 
 /* Bytes read from the socket per system call when the buffer is empty: enough for many
@@ -98,8 +99,10 @@ static int tcp_recv(mwi_ctrans *base, const uint8_t **d, size_t *n, uint64_t dea
         if ((rc = mw_buf_reserve(&t->rx, READ_CHUNK)) != 0)
             return rc;
         size_t got;
-        rc = mw_tcp_read_some(t->conn, t->rx.data + t->rx.len, t->rx.cap - t->rx.len, &got,
-                              mwi_ms_until(deadline, mw_now_ns()));
+        /* One blocking read with the kernel's receive timeout: a reply costs one system
+         * call, waiting included. */
+        rc = mwi_tcp_read_some_until(t->conn, t->rx.data + t->rx.len, t->rx.cap - t->rx.len,
+                                     &got, deadline);
         if (rc == MW_ETIMEDOUT)
             return rc;
         if (rc) {

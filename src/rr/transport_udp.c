@@ -1,10 +1,14 @@
-/* transport_udp.c - the client's UDP transport: one connected socket. */
+/*
+ * transport_udp.c - the client's UDP transport: one connected socket, in blocking mode, so
+ * that a receive waits inside the kernel (mw_udp_recv_until): after a request, the reply
+ * costs one system call, not a poll and then a receive.
+ */
 #include <stdlib.h>
 
 #include "rr/transport.h"
 
-/* Receive buffer: 64 KiB + 1 holds any UDP datagram, so mw_udp_recvfrom makes a single
- * system call (no peek for the length). */
+/* Receive buffer: 64 KiB holds any UDP datagram, so a receive makes a single system call
+ * (no peek for the length). */
 #define RX_CAP 65536
 
 typedef struct udp_t {
@@ -25,34 +29,35 @@ int mwi_ms_until(uint64_t deadline, uint64_t now)
 
 static int udp_send(mwi_ctrans *t, const uint8_t *d, size_t n)
 {
-    return mw_udp_send(((udp_t *)t)->sock, d, n);
+    /* The socket's timeout is 0, so a full send buffer fails at once, as it did when the
+     * socket was non-blocking; the state machine counts it as a loss. */
+    int rc = mw_udp_send(((udp_t *)t)->sock, d, n);
+    return rc == MW_ETIMEDOUT ? MW_EAGAIN : rc;
 }
 
 static int udp_recv(mwi_ctrans *t, const uint8_t **d, size_t *n, uint64_t deadline,
                     uint32_t spin_us, bool try_first)
 {
     udp_t *u = (udp_t *)t;
-    /* Right after a send the reply cannot be there yet: wait first, then one recv. */
-    bool wait = !try_first;
-    for (;;) {
-        if (wait) {
-            uint64_t now = mw_now_ns();
-            int rc = mw_udp_wait_readable(u->sock, mwi_ms_until(deadline, now),
-                                          deadline > now ? spin_us : 0);
-            if (rc)
-                return rc;
+    int rc = MW_ETIMEDOUT;
+    (void)try_first; /* one blocking receive both looks and waits */
+    if (spin_us) {
+        /* Low-latency mode: receive attempts that do not wait (a deadline of 0), for up to
+         * spin_us but not past the deadline, so a reply is taken the moment it lands,
+         * without a wake-up; then block as usual. */
+        uint64_t now = mw_now_ns(), end = now + (uint64_t)spin_us * 1000u;
+        if (end > deadline)
+            end = deadline;
+        while (rc == MW_ETIMEDOUT && now < end) {
+            rc = mw_udp_recv_until(u->sock, u->rx, sizeof u->rx, n, NULL, 0);
+            now = mw_now_ns();
         }
-        int rc = mw_udp_recvfrom(u->sock, u->rx, sizeof u->rx, n, NULL);
-        if (rc == 0) {
-            *d = u->rx;
-            return 0;
-        }
-        if (rc != MW_EAGAIN)
-            return rc;
-        if (wait && mw_now_ns() >= deadline)
-            return MW_ETIMEDOUT;
-        wait = true;
     }
+    if (rc == MW_ETIMEDOUT)
+        rc = mw_udp_recv_until(u->sock, u->rx, sizeof u->rx, n, NULL, deadline);
+    if (rc == 0)
+        *d = u->rx;
+    return rc;
 }
 
 static int udp_reconnect(mwi_ctrans *t, int timeout_ms)
@@ -116,7 +121,7 @@ int mwi_ctrans_udp_open(mwi_ctrans **out, const mw_addr *server, const mw_addr *
     if (rc == 0)
         rc = mw_udp_connect(u->sock, server);
     if (rc == 0)
-        rc = mw_udp_set_nonblocking(u->sock, true);
+        rc = mw_udp_set_timeout(u->sock, 0); /* sends never wait (receives have deadlines) */
     if (rc == 0) {
         /* Room for a few bursts of fragments; the kernel caps it at rmem_max, and a
          * smaller buffer only costs retransmissions. */

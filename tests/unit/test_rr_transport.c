@@ -96,6 +96,14 @@ static void conformance(mwi_ctrans *t, bool reliable)
     const uint8_t *d;
     size_t n;
     assert_int_equal(t->ops->recv(t, &d, &n, 0, 0, false), MW_ETIMEDOUT); /* past: no wait */
+    /* Low-latency mode: an answer is taken while spinning, and a spin longer than the
+     * time left ends at the deadline. */
+    assert_int_equal(t->ops->send(t, b, request(b, 8)), 0);
+    assert_int_equal(t->ops->recv(t, &d, &n, mw_now_ns() + WAIT_NS, 200000, false), 0);
+    uint64_t t0 = mw_now_ns();
+    assert_int_equal(t->ops->recv(t, &d, &n, t0 + 30000000u, 2000000, false), MW_ETIMEDOUT);
+    uint64_t took_ms = (mw_now_ns() - t0) / 1000000u;
+    assert_true(took_ms + 1 >= 30 && took_ms < 1000);
     /* Only TCP reconnects. */
     assert_int_equal(t->ops->reconnect(t, 1000), reliable ? 0 : MW_ENOTSUP);
     assert_int_equal(t->ops->send(t, b, request(b, 7)), 0);
