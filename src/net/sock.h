@@ -106,6 +106,26 @@ int mwi_addr_from_sockaddr(mw_addr *a, const struct sockaddr *sa, socklen_t len)
 int mwi_sockname(int fd, mw_addr *out);
 int mwi_peername(int fd, mw_addr *out);
 
+/* One slot of mwi_udp_recv_many. */
+typedef struct mwi_dgram {
+    uint8_t *buf; /* room for MWI_DGRAM_CAP bytes: any datagram fits, none is truncated */
+    size_t len;   /* out: the datagram's length */
+    mw_addr from; /* out: its sender (family 0 if the kernel gave none we know) */
+} mwi_dgram;
+
+/* Bytes of every mwi_dgram buffer: more than the largest UDP payload. */
+#define MWI_DGRAM_CAP 65536
+/* Most datagrams one mwi_udp_recv_many takes. */
+#define MWI_RECV_MANY_MAX 16
+
+/*
+ * For event loops: takes the datagrams already queued, up to n (at most
+ * MWI_RECV_MANY_MAX), in one system call (recvmmsg; recvmsg for n == 1, which costs
+ * less), never waiting. 0 with *got >= 1, MW_EAGAIN when none is queued, or the socket's
+ * error.
+ */
+int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got);
+
 /* mw_tcp_read_exact and mw_tcp_write_all against an absolute deadline, so the UTF
  * framing can spend one timeout over the header and the body. */
 int mwi_tcp_read_exact_until(mw_tcp *c, void *buf, size_t n, uint64_t deadline);

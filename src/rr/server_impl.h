@@ -72,7 +72,9 @@ struct mwi_loop {
     /* UDP */
     mw_udp *udp;
     uv_poll_t udp_poll;
-    uint8_t *rx;            /* one datagram */
+    uint8_t *rx;            /* buffers for a batch of datagrams (server_loop.c) */
+    bool rx_batch;          /* requests queue up: receive them in batches */
+    uint32_t rx_probe;      /* single mode: events since the last batch tried */
     /* TCP */
     uv_tcp_t listener;
     mwi_tconn **conns;      /* by peer address */

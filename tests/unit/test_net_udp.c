@@ -17,6 +17,8 @@
 
 #include <midway/net.h>
 
+#include "net/sock.h"
+
 /* Every wait in these tests is bounded by this; a passing run waits far less. */
 #define WAIT_MS 5000
 
@@ -456,6 +458,53 @@ static void test_recv_until(void **state)
     mw_udp_close(s);
 }
 
+static void test_recv_many(void **state)
+{
+    (void)state;
+    /* The event loops' batch receive: what is queued, in order, whole, with senders. */
+    mw_udp *s = open_loopback(MW_AF_INET4), *a = open_loopback(MW_AF_INET4),
+           *b = open_loopback(MW_AF_INET4);
+    mw_addr sa = local_of(s), aa = local_of(a), ba = local_of(b);
+    assert_int_equal(mw_udp_set_buffers(s, 1 << 20, 0), 0);
+    uint8_t *mem = malloc(3 * MWI_DGRAM_CAP), *big = malloc(60000);
+    assert_non_null(mem);
+    assert_non_null(big);
+    for (size_t i = 0; i < 60000; i++)
+        big[i] = (uint8_t)(i * 7);
+    mwi_dgram v[3];
+    for (size_t i = 0; i < 3; i++)
+        v[i].buf = mem + i * MWI_DGRAM_CAP;
+    size_t got = 99;
+    assert_int_equal(mwi_udp_recv_many(s, v, 3, &got), MW_EAGAIN); /* nothing queued */
+    assert_int_equal(mwi_udp_recv_many(s, v, 0, &got), MW_EINVAL);
+    /* Loopback queues a datagram before sendto returns. */
+    assert_int_equal(mw_udp_sendto(a, "one", 3, &sa), 0);
+    assert_int_equal(mw_udp_sendto(b, big, 60000, &sa), 0);
+    assert_int_equal(mw_udp_sendto(a, "", 0, &sa), 0);
+    assert_int_equal(mw_udp_sendto(b, "four", 4, &sa), 0);
+    assert_int_equal(mwi_udp_recv_many(s, v, 3, &got), 0);
+    assert_int_equal(got, 3);
+    assert_int_equal(v[0].len, 3);
+    assert_memory_equal(v[0].buf, "one", 3);
+    assert_true(mw_addr_equal(&v[0].from, &aa));
+    assert_int_equal(v[1].len, 60000);
+    assert_memory_equal(v[1].buf, big, 60000);
+    assert_true(mw_addr_equal(&v[1].from, &ba));
+    assert_int_equal(v[2].len, 0);
+    assert_true(mw_addr_equal(&v[2].from, &aa));
+    /* The fourth stayed queued for the next call. */
+    assert_int_equal(mwi_udp_recv_many(s, v, 3, &got), 0);
+    assert_int_equal(got, 1);
+    assert_int_equal(v[0].len, 4);
+    assert_memory_equal(v[0].buf, "four", 4);
+    assert_int_equal(mwi_udp_recv_many(s, v, 3, &got), MW_EAGAIN);
+    free(mem);
+    free(big);
+    mw_udp_close(a);
+    mw_udp_close(b);
+    mw_udp_close(s);
+}
+
 static uint64_t rcvtimeo_us(mw_udp *s)
 {
     struct timeval tv;
@@ -605,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_blocking_receive_wakes),
         cmocka_unit_test(test_recv_until),
         cmocka_unit_test(test_kernel_timeout_is_reused),
+        cmocka_unit_test(test_recv_many),
         cmocka_unit_test(test_descriptor_made_nonblocking_elsewhere),
         cmocka_unit_test(test_open_options_and_errors),
         cmocka_unit_test(test_buffers),
