@@ -1,10 +1,11 @@
-/* cmd_mcast.c - `midway mcast`: join an IP multicast group or send to one (Figure 4.20). */
+/* cmd_mcast.c - `midway mcast`: join an IP multicast group or send to one (Figure 4.20),
+ * through the plain groups of midway/group.h. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include <midway/group.h>
 
-#define MCAST_BUF_SIZE 65536 /* any datagram fits */
+#include "cli.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* mcast join                                                                           */
@@ -47,23 +48,25 @@ static int mcast_join(const cli_verb *v, int argc, char **argv)
     if ((rc = cli_resolve_group(group_text, &group)) != 0)
         return rc;
 
-    mw_udp *s = NULL;
-    int e = mw_mcast_open(&s, &group, ifname);
+    /* A plain (unreliable, unordered) group of midway/group.h: IP multicast as the
+     * figure uses it. */
+    mw_group *g = NULL;
+    mw_group_opts gopts = {.ifname = ifname};
+    int e = mw_group_open(&g, &group, &gopts);
+    if (e == MW_ENOENT && ifname) {
+        cli_errorf("no network interface named '%s'", ifname);
+        return CLI_EXIT_ERROR;
+    }
     if (e) {
         char what[MW_ADDR_STRLEN + 64];
         snprintf(what, sizeof what, "join %s on %s", group_text, ifname ? ifname : "default");
         return cli_fail(e, what);
     }
-    uint8_t *buf = malloc(MCAST_BUF_SIZE);
-    if (!buf) {
-        mw_udp_close(s);
-        return cli_fail(MW_ENOMEM, NULL);
-    }
     /* With port 0 the socket got a free port: say which, so senders can find us. The
      * line goes to stderr because stdout carries only the messages. */
     mw_addr local;
     char text[MW_ADDR_STRLEN];
-    if ((e = mw_udp_local_addr(s, &local)) != 0) {
+    if ((e = mw_group_local_addr(g, &local)) != 0) {
         rc = cli_fail(e, "local address");
         goto out;
     }
@@ -73,18 +76,14 @@ static int mcast_join(const cli_verb *v, int argc, char **argv)
     fflush(stderr);
 
     uint64_t deadline = timeout >= 0 ? mw_now_ms() + (uint64_t)timeout : 0;
-    for (int received = 0; count == 0 || received < count; received++) {
+    for (int received = 0; count == 0 || received < count;) {
+        int left = MW_FOREVER;
         if (timeout >= 0) {
             uint64_t now = mw_now_ms();
-            int left = now >= deadline ? 0 : (int)(deadline - now);
-            if ((e = mw_udp_set_timeout(s, left)) != 0) {
-                rc = cli_fail(e, "set timeout");
-                goto out;
-            }
+            left = now >= deadline ? 0 : (int)(deadline - now);
         }
-        size_t n;
-        mw_addr from;
-        e = mw_udp_recvfrom(s, buf, MCAST_BUF_SIZE, &n, &from);
+        mw_group_event ev;
+        e = mw_group_recv(g, &ev, left);
         if (e == MW_ETIMEDOUT && count == 0)
             break; /* --timeout without --count: listen for that long, then stop */
         if (e == MW_ETIMEDOUT) {
@@ -98,14 +97,16 @@ static int mcast_join(const cli_verb *v, int argc, char **argv)
             rc = cli_fail(e, "receive");
             goto out;
         }
+        if (ev.type != MW_GROUP_MESSAGE)
+            continue;
         char prefix[MW_ADDR_STRLEN + 2];
-        cli_format_addr(&from, text);
+        cli_format_addr(&ev.from, text);
         snprintf(prefix, sizeof prefix, "%s\t", text);
-        cli_print_message(prefix, buf, n);
+        cli_print_message(prefix, ev.data, ev.len);
+        received++;
     }
 out:
-    free(buf);
-    mw_udp_close(s);
+    mw_group_close(g);
     return rc;
 }
 
@@ -142,24 +143,28 @@ static int mcast_send(const cli_verb *v, int argc, char **argv)
         return rc;
     const char *group_text = argv[optind];
     const char *msg = argv[optind + 1];
-    mw_addr group, local;
+    mw_addr group;
     if ((rc = cli_resolve_group(group_text, &group)) != 0)
         return rc;
     if (group.port == 0)
         return cli_usage_error(v, "%s: cannot send to port 0", group_text);
 
-    mw_udp *s = NULL;
-    mw_addr_any(&local, group.family, 0);
-    int e = mw_udp_open(&s, &local, 0);
+    /* The sender is a member of a plain group too, as the figure's peer is: it joins,
+     * sends, and leaves. */
+    mw_group *g = NULL;
+    mw_group_opts gopts = {.ifname = ifname};
+    int e = mw_group_open(&g, &group, &gopts);
+    if (e == MW_ENOENT && ifname) {
+        cli_errorf("no network interface named '%s'", ifname);
+        return CLI_EXIT_ERROR;
+    }
     if (e)
-        return cli_fail(e, "open socket");
-    if (ttl >= 0 && (e = mw_mcast_set_ttl(s, ttl)) != 0)
+        return cli_fail(e, group_text);
+    if (ttl >= 0 && (e = mw_group_set_ttl(g, ttl)) != 0)
         rc = cli_fail(e, "--ttl");
-    else if (ifname && (e = mw_mcast_set_interface(s, ifname)) != 0)
-        rc = cli_fail(e, ifname);
-    else if ((e = mw_udp_sendto(s, msg, strlen(msg), &group)) != 0)
+    else if ((e = mw_group_send(g, msg, strlen(msg), 0)) != 0)
         rc = cli_fail(e, group_text);
-    mw_udp_close(s);
+    mw_group_close(g);
     return rc;
 }
 
