@@ -1,23 +1,25 @@
 /* objref.c - remote object references (Figure 4.13): making them unique over space and
  * time, and their printable form. */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "marshal_impl.h"
 
-static pthread_once_t time_once = PTHREAD_ONCE_INIT;
-static uint64_t process_time;
+static _Atomic uint64_t process_time; /* 0 until the first reference is made */
 static atomic_uint_fast32_t next_object = 1;
-
-static void init_time(void) { process_time = mw_wall_ms(); }
 
 uint64_t mw_objref_process_time(void)
 {
-    pthread_once(&time_once, init_time);
-    return process_time;
+    uint64_t t = atomic_load(&process_time);
+    if (t)
+        return t;
+    /* The first caller's clock reading wins; every thread then sees the same time. */
+    uint64_t expected = 0, now = mw_wall_ms();
+    if (now == 0)
+        now = 1; /* 0 means "not yet set" (and, on the wire, a bootstrap reference) */
+    return atomic_compare_exchange_strong(&process_time, &expected, now) ? now : expected;
 }
 
 int mw_objref_make(mw_objref *out, const mw_addr *process_addr, const char *interface,
