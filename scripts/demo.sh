@@ -204,6 +204,36 @@ step_multicast()
         "$(cat "$(out peer_a)")"
 }
 
+step_marshal()
+{
+    local mw=$BIN/midway fmt opts raw
+    local person='{"name":"Smith","place":"London","year":1934}'
+    echo "== Figures 4.8-4.12: one Person {Smith, London, 1934} in five external data"
+    echo "   representations, each decoded back"
+    for fmt in cdr xdr json xml java; do
+        raw=()
+        [ "$fmt" = java ] && raw=(--java-class Person --java-suid 1)
+        opts=("${raw[@]}")
+        case $fmt in cdr | xdr | java) opts+=(--hex) ;; esac
+        echo "-- $fmt"
+        show "$mw" encode --type Person --to "$fmt" "${opts[@]}"
+        timeout 20 "$mw" encode --type Person --to "$fmt" "${opts[@]}" <<<"$person" \
+            >"$TMP/m_$fmt.out" 2>"$TMP/m_$fmt.err" || { explain "m_$fmt"; return 1; }
+        sed 's/^/     /' "$TMP/m_$fmt.out"
+        # Decode what was written and compare with the JSON we started from.
+        local back
+        back=$(timeout 20 "$mw" encode --type Person --to "$fmt" "${raw[@]}" <<<"$person" |
+            timeout 20 "$mw" decode --type Person --from "$fmt" "${raw[@]}" 2>&1 |
+            tr -d ' \n')
+        expect "$person" "$back" || return 1
+    done
+    echo "-- the XML Schema of Figure 4.12, for the record form <person id=...>"
+    show "$mw" encode --type PersonRecord --xsd
+    timeout 20 "$mw" encode --type PersonRecord --xsd | sed 's/^/     /'
+    say "CDR is Figure 4.8's 28 bytes with the NUL of each string counted, as the OMG"
+    say "specification has it; the Java bytes are what java.io.ObjectOutputStream writes"
+}
+
 step_rr()
 {
     local mw=$BIN/midway
@@ -310,7 +340,7 @@ step_group()
 
 # --- Run --------------------------------------------------------------------------------
 
-STEPS=(step_udp step_tcp step_multicast step_rr step_rmi step_group)
+STEPS=(step_udp step_tcp step_multicast step_marshal step_rr step_rmi step_group)
 
 for exe in udp_client udp_server tcp_client tcp_server multicast_peer; do
     if [ ! -x "$BIN/$exe" ]; then
