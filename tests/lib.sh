@@ -4,14 +4,24 @@
 #
 # Processes. A process has a NAME; its stdout goes to $(mw_out NAME), its stderr to
 # $(mw_err NAME), both in $MW_TMP.
-#   mw_start NAME SECONDS CMD...  runs CMD in the background, killed after SECONDS at most;
-#                                 ${MW_PID[NAME]} is its pid
+#   mw_start NAME SECONDS CMD...  runs CMD in the background, sent SIGTERM after SECONDS
+#                                 and SIGKILL $MW_KILL_AFTER (5) seconds after any SIGTERM
+#                                 it ignores; ${MW_PID[NAME]} is its pid (of `timeout`, which
+#                                 passes signals on to CMD: CMD must not fork)
 #   mw_run NAME CMD...            runs CMD in the foreground (at most $MW_RUN_SECONDS, 20 by
-#                                 default); MW_RC gets its exit status, which it returns
+#                                 default, then SIGTERM, SIGKILL if need be); MW_RC gets its
+#                                 exit status, which it returns
 #   mw_wait_exit NAME [S]         waits for NAME to end (at most S seconds if given, else
-#                                 bounded by its SECONDS); MW_RC gets its status (124 if it
-#                                 is still running), which it returns
+#                                 until its SECONDS and the SIGKILL after them are past);
+#                                 MW_RC gets its status, which it returns. If NAME is still
+#                                 running then, it says so, shows NAME's output and kills it:
+#                                 MW_RC is 124
 #   mw_show NAME                  prints what NAME wrote (binary as hex), after a failure
+#
+# Every wait is bounded: a process that does not end when told to is killed with SIGKILL
+# and reported, so a hang fails the script within seconds instead of stalling the run
+# (mw_cleanup too: a process still there MW_KILL_AFTER seconds after the SIGTERM of the
+# script's end is killed, and fails a script that had passed).
 #
 # Bounded waits. Each polls until a line matches, NAME ends (then one last look) or S
 # seconds (default 10) pass; MW_LINE gets the first matching line. On failure it says why
@@ -54,6 +64,8 @@
 
 MW_TMP=$(mktemp -d "${TMPDIR:-/tmp}/midway-test.XXXXXX")
 declare -A MW_PID=()
+declare -A MW_DEADLINE=() # by NAME: the $SECONDS by which mw_start's timeout has ended it
+MW_KILL_AFTER=5           # seconds from an unheeded SIGTERM to SIGKILL
 MW_FAILED=0
 MW_PASSED=0
 MW_RC=0
@@ -62,14 +74,32 @@ MW_PORT=
 
 mw_cleanup()
 {
-    local pid
+    local status=$? name pid tries=$(((MW_KILL_AFTER + 5) * 20)) left
     for pid in "${MW_PID[@]}"; do
         kill "$pid" 2>/dev/null
+    done
+    # mw_start's timeout kills what ignores the SIGTERM; this bounds the rest (a process
+    # started otherwise) and a timeout that would not end.
+    while ((tries-- > 0)); do
+        left=
+        for pid in "${MW_PID[@]}"; do
+            kill -0 "$pid" 2>/dev/null && left=1
+        done
+        [ -n "$left" ] || break
+        sleep 0.05
+    done
+    for name in "${!MW_PID[@]}"; do
+        pid=${MW_PID[$name]}
+        kill -0 "$pid" 2>/dev/null || continue
+        echo "FAIL $name did not end on SIGTERM: killed"
+        mw__kill "$pid"
+        [ "$status" -ne 0 ] || status=1
     done
     for pid in "${MW_PID[@]}"; do
         wait "$pid" 2>/dev/null
     done
     rm -rf "$MW_TMP"
+    exit "$status"
 }
 trap mw_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -79,20 +109,36 @@ mw_err() { echo "$MW_TMP/$1.err"; }
 
 # --- processes ---------------------------------------------------------------------------
 
+# Kills pid and its children (a timeout wrapper and its CMD) with SIGKILL.
+mw__kill()
+{
+    pkill -KILL -P "$1" 2>/dev/null
+    kill -KILL "$1" 2>/dev/null
+}
+
 mw_start()
 {
     local name=$1 seconds=$2
     shift 2
-    # timeout forwards the TERM of our cleanup to CMD, and bounds CMD if we hang.
-    timeout "$seconds" "$@" >"$MW_TMP/$name.out" 2>"$MW_TMP/$name.err" &
+    # timeout passes the signals the script sends (kill -TERM ${MW_PID[NAME]}, mw_cleanup's)
+    # on to CMD, ends CMD after SECONDS, and kills it (-k) if it ignores the SIGTERM.
+    # --foreground: timeout passes a signal to CMD alone, as sent. Without it, timeout also
+    # sends it to its process group and follows it with SIGCONT to both; a SIGCONT that
+    # lands while a sanitizer build's exit runs LeakSanitizer, which stops the process with
+    # PTRACE_ATTACH, discards that attach's SIGSTOP, and the leak check then waits for the
+    # stop forever in a process that has SIGTERM blocked (a server that stops on SIGTERM).
+    timeout --foreground -k "$MW_KILL_AFTER" "$seconds" "$@" \
+        >"$MW_TMP/$name.out" 2>"$MW_TMP/$name.err" &
     MW_PID[$name]=$!
+    MW_DEADLINE[$name]=$((SECONDS + seconds + MW_KILL_AFTER + 2))
 }
 
 mw_run()
 {
     local name=$1
     shift
-    timeout "${MW_RUN_SECONDS:-20}" "$@" >"$MW_TMP/$name.out" 2>"$MW_TMP/$name.err"
+    timeout -k "$MW_KILL_AFTER" "${MW_RUN_SECONDS:-20}" "$@" \
+        >"$MW_TMP/$name.out" 2>"$MW_TMP/$name.err"
     MW_RC=$?
     return $MW_RC
 }
@@ -101,19 +147,31 @@ mw_wait_exit()
 {
     local name=$1 seconds=${2:-}
     local pid=${MW_PID[$name]:-}
-    if [ -n "$seconds" ]; then
-        local tries=$((seconds * 20))
-        while kill -0 "$pid" 2>/dev/null; do
-            if ((tries-- <= 0)); then
-                MW_RC=124
-                return $MW_RC
-            fi
-            sleep 0.05
-        done
+    if [ -z "$pid" ]; then
+        echo "mw_wait_exit: no process $name"
+        MW_RC=127
+        return $MW_RC
     fi
+    # Without S: as long as mw_start's timeout lets it live (30 s for a process started
+    # otherwise).
+    [ -n "$seconds" ] || seconds=$((${MW_DEADLINE[$name]:-$((SECONDS + 30))} - SECONDS))
+    ((seconds > 0)) || seconds=1
+    local tries=$((seconds * 20))
+    while kill -0 "$pid" 2>/dev/null; do
+        if ((tries-- <= 0)); then
+            echo "$name still running after ${seconds}s: killed"
+            mw_show "$name"
+            mw__kill "$pid"
+            wait "$pid" 2>/dev/null
+            unset "MW_PID[$name]" "MW_DEADLINE[$name]"
+            MW_RC=124
+            return $MW_RC
+        fi
+        sleep 0.05
+    done
     wait "$pid"
     MW_RC=$?
-    unset "MW_PID[$name]"
+    unset "MW_PID[$name]" "MW_DEADLINE[$name]"
     return $MW_RC
 }
 
@@ -259,7 +317,7 @@ mw_expect_exit()
         mw_pass "$2"
     else
         mw_fail "$2 (status $MW_RC)"
-        mw_show "$1"
+        [ "$MW_RC" -eq 124 ] || mw_show "$1" # (mw_wait_exit showed it)
     fi
 }
 
