@@ -66,7 +66,7 @@ show() {
 run() {
     local name=$1 input=$2
     shift 2
-    timeout 20 "$@" <"$input" >"$TMP/$name.out" 2>"$TMP/$name.err"
+    timeout -k 5 20 "$@" <"$input" >"$TMP/$name.out" 2>"$TMP/$name.err"
     RC=$?
 }
 # run_in DIR NAME INPUT_FILE CMD...: run, from directory DIR (diagnostics name files as
@@ -74,7 +74,7 @@ run() {
 run_in() {
     local dir=$1 name=$2 input=$3
     shift 3
-    (cd "$dir" && timeout 20 "$@") <"$input" >"$TMP/$name.out" 2>"$TMP/$name.err"
+    (cd "$dir" && timeout -k 5 20 "$@") <"$input" >"$TMP/$name.out" 2>"$TMP/$name.err"
     RC=$?
 }
 same_json() {
@@ -274,7 +274,7 @@ if command -v xmllint >/dev/null; then
         cp "$TMP/xsd.out" "$TMP/schema.xsd"
         run xsd_doc "$value" "$MW" encode --idl "$IDL/Everything.idl" --type "$type" --to xml
         cp "$TMP/xsd_doc.out" "$TMP/doc.xml"
-        if timeout 20 xmllint --noout --schema "$TMP/schema.xsd" "$TMP/doc.xml" \
+        if timeout -k 5 20 xmllint --noout --schema "$TMP/schema.xsd" "$TMP/doc.xml" \
             >"$TMP/xmllint.out" 2>&1; then
             ok "xmllint --schema (encode --idl --xsd) validates encode --to xml: $type"
         else
@@ -352,7 +352,7 @@ else
     show inc_type
 fi
 # Without -I the #include is not found: midl's diagnostic, exit 1.
-(cd "$TMP/src" && timeout 20 "$MIDL" -o "$TMP/gen" map.idl) >/dev/null 2>"$TMP/midl_inc.err"
+(cd "$TMP/src" && timeout -k 5 20 "$MIDL" -o "$TMP/gen" map.idl) >/dev/null 2>"$TMP/midl_inc.err"
 run_in "$TMP/src" noinc "$TMP/place.json" "$MW" encode --idl map.idl --type "$T" --to cdr
 if [ "$RC" -eq 1 ] && [ -s "$TMP/noinc.err" ] && cmp -s "$TMP/noinc.err" "$TMP/midl_inc.err"; then
     ok "an #include not found without -I: exit 1, midl's diagnostic: $(head -n1 "$TMP/noinc.err")"
@@ -365,7 +365,7 @@ fi
 # tests/midl/errors holds every diagnostic midl gives; each file must give the same text.
 for idl in "$ERRORS"/*.idl; do
     base=${idl##*/}
-    (cd "$ERRORS" && timeout 20 "$MIDL" -o "$TMP/gen" "$base") >/dev/null 2>"$TMP/midl.err"
+    (cd "$ERRORS" && timeout -k 5 20 "$MIDL" -o "$TMP/gen" "$base") >/dev/null 2>"$TMP/midl.err"
     midl_rc=$?
     [ $midl_rc -eq 1 ] || continue # warnings.idl compiles
     run_in "$ERRORS" idl_err "$TMP/person.json" "$MW" encode --idl "$base" --type T --to cdr

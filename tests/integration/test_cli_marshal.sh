@@ -225,7 +225,7 @@ if command -v xmllint >/dev/null; then
         cp "$MW_TMP/xsd.out" "$MW_TMP/schema.xsd"
         mw_run xsd_doc "$MW" encode --type "$type" --to xml "$@" <"$MW_TMP/$value.json"
         cp "$MW_TMP/xsd_doc.out" "$MW_TMP/doc.xml"
-        if timeout 20 xmllint --noout --schema "$MW_TMP/schema.xsd" "$MW_TMP/doc.xml" \
+        if timeout -k 5 20 xmllint --noout --schema "$MW_TMP/schema.xsd" "$MW_TMP/doc.xml" \
             >"$MW_TMP/xmllint.out" 2>&1; then
             mw_pass "xmllint --schema validates encode --to xml: $type ($value${*:+, $*})"
         else

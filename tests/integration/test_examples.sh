@@ -13,7 +13,7 @@ echo "== UDP (Figures 4.3, 4.4)"
 mw_start udp 60 "$BIN/udp_server" --port 0 --bind 127.0.0.1 --verbose --count 3
 port=$(mw_port_of udp) || exit 1
 for msg in "Hello, Midway" "héllo wörld € 😀" ""; do
-    got=$(timeout 20 "$BIN/udp_client" --port "$port" -- "$msg" 127.0.0.1)
+    got=$(timeout -k 5 20 "$BIN/udp_client" --port "$port" -- "$msg" 127.0.0.1)
     mw_expect_eq "udp_client '$msg': the reply is the message" "Reply: $msg" "$got"
 done
 mw_check "udp_server --count 3 exits with status 0 after 3 datagrams" mw_wait_exit udp
@@ -27,7 +27,7 @@ mw_start lonely 20 "$BIN/udp_server" --port 0 --bind 127.0.0.1
 port=$(mw_port_of lonely) || exit 1
 kill "${MW_PID[lonely]}"
 mw_wait_exit lonely
-timeout 20 "$BIN/udp_client" --timeout 300 hello 127.0.0.1 --port "$port" \
+timeout -k 5 20 "$BIN/udp_client" --timeout 300 hello 127.0.0.1 --port "$port" \
     >"$MW_TMP/noreply.out" 2>"$MW_TMP/noreply.err"
 mw_expect_eq "udp_client without a server exits with status 1" 1 "$?"
 mw_check "... and says it timed out" grep -q "IO: timed out" "$MW_TMP/noreply.err"
@@ -35,13 +35,13 @@ mw_check "... and says it timed out" grep -q "IO: timed out" "$MW_TMP/noreply.er
 # Two servers on one port: the second reports the clash.
 mw_start udp1 30 "$BIN/udp_server" --port 0 --bind 127.0.0.1
 port=$(mw_port_of udp1) || exit 1
-timeout 20 "$BIN/udp_server" --port "$port" --bind 127.0.0.1 \
+timeout -k 5 20 "$BIN/udp_server" --port "$port" --bind 127.0.0.1 \
     >"$MW_TMP/clash.out" 2>"$MW_TMP/clash.err"
 mw_expect_eq "a second udp_server on a busy port exits with status 1" 1 "$?"
 mw_check "... and says the address is in use" \
     grep -q "address already in use" "$MW_TMP/clash.err"
 
-timeout 20 "$BIN/udp_client" >/dev/null 2>"$MW_TMP/usage.err"
+timeout -k 5 20 "$BIN/udp_client" >/dev/null 2>"$MW_TMP/usage.err"
 mw_expect_eq "udp_client without arguments exits with status 2" 2 "$?"
 mw_check "... and prints its usage" grep -q "^usage: udp_client MESSAGE HOST" \
     "$MW_TMP/usage.err"
@@ -51,7 +51,7 @@ echo "== TCP (Figures 4.5, 4.6)"
 mw_start tcp 120 "$BIN/tcp_server" --port 0 --bind 127.0.0.1 --verbose
 port=$(mw_port_of tcp) || exit 1
 for msg in "Hello, Midway" "héllo wörld € 😀" ""; do
-    got=$(timeout 20 "$BIN/tcp_client" --port "$port" -- "$msg" 127.0.0.1)
+    got=$(timeout -k 5 20 "$BIN/tcp_client" --port "$port" -- "$msg" 127.0.0.1)
     mw_expect_eq "tcp_client '$msg': the reply is the message" "Received: $msg" "$got"
 done
 
@@ -70,12 +70,12 @@ mw_check "8 concurrent clients get their own messages back while one is silent" 
 exec 3>&-
 mw_check "tcp_server reports a client that hung up without a request (EOF:)" \
     mw_wait_err tcp "tcp_server: EOF: end of stream (from 127.0.0.1:" 10
-got=$(timeout 20 "$BIN/tcp_client" "still serving" 127.0.0.1 --port "$port")
+got=$(timeout -k 5 20 "$BIN/tcp_client" "still serving" 127.0.0.1 --port "$port")
 mw_expect_eq "tcp_server goes on serving afterwards" "Received: still serving" "$got"
 
 # writeUTF frames at most 65535 bytes: a longer message is refused, nothing is sent.
 big=$(head -c 70000 /dev/zero | tr '\0' a)
-timeout 20 "$BIN/tcp_client" "$big" 127.0.0.1 --port "$port" >/dev/null \
+timeout -k 5 20 "$BIN/tcp_client" "$big" 127.0.0.1 --port "$port" >/dev/null \
     2>"$MW_TMP/big.err"
 mw_expect_eq "tcp_client with a 70000-byte message exits with status 1" 1 "$?"
 mw_check "... and says the message is too large" grep -q "message too large" \
@@ -83,15 +83,15 @@ mw_check "... and says the message is too large" grep -q "message too large" \
 
 mw_start tcp2 60 "$BIN/tcp_server" --port 0 --bind 127.0.0.1 --count 2
 port2=$(mw_port_of tcp2) || exit 1
-timeout 20 "$BIN/tcp_client" one 127.0.0.1 --port "$port2" >/dev/null
-timeout 20 "$BIN/tcp_client" two 127.0.0.1 --port "$port2" >/dev/null
+timeout -k 5 20 "$BIN/tcp_client" one 127.0.0.1 --port "$port2" >/dev/null
+timeout -k 5 20 "$BIN/tcp_client" two 127.0.0.1 --port "$port2" >/dev/null
 mw_check "tcp_server --count 2 exits with status 0 after 2 connections" mw_wait_exit tcp2
-timeout 20 "$BIN/tcp_client" hello 127.0.0.1 --port "$port2" >/dev/null \
+timeout -k 5 20 "$BIN/tcp_client" hello 127.0.0.1 --port "$port2" >/dev/null \
     2>"$MW_TMP/refused.err"
 mw_expect_eq "tcp_client without a server exits with status 1" 1 "$?"
 mw_check "... and says the connection was refused" grep -q "connection refused" \
     "$MW_TMP/refused.err"
-timeout 20 "$BIN/tcp_client" hello no-such-host.invalid >/dev/null 2>"$MW_TMP/host.err"
+timeout -k 5 20 "$BIN/tcp_client" hello no-such-host.invalid >/dev/null 2>"$MW_TMP/host.err"
 mw_expect_eq "tcp_client to an unknown host exits with status 1" 1 "$?"
 mw_check "... and says the host was not found (Sock:)" \
     grep -q "Sock: no-such-host.invalid: host not found" "$MW_TMP/host.err"
@@ -117,13 +117,13 @@ mw_expect_eq "p2 received its own message and that of p3" \
     "$(printf '%s\n' "Received:two: é € 😀" "Received:three")" "$(cat "$(mw_out p2)")"
 mw_expect_eq "p3 received its own message" "Received:three" "$(cat "$(mw_out p3)")"
 
-timeout 20 "$BIN/multicast_peer" alone 228.5.6.7 --port "$(mw_free_udp_port)" --if lo \
+timeout -k 5 20 "$BIN/multicast_peer" alone 228.5.6.7 --port "$(mw_free_udp_port)" --if lo \
     --timeout 300 >"$MW_TMP/alone.out" 2>"$MW_TMP/alone.err"
 mw_expect_eq "a peer alone in its group exits with status 1 after its timeout" 1 "$?"
 mw_check "... having received its own message" grep -qx "Received:alone" "$MW_TMP/alone.out"
 mw_check "... and says it timed out after 1 of 3" \
     grep -q "timed out (received 1 of 3" "$MW_TMP/alone.err"
-timeout 20 "$BIN/multicast_peer" hello 127.0.0.1 --if lo >/dev/null 2>"$MW_TMP/uni.err"
+timeout -k 5 20 "$BIN/multicast_peer" hello 127.0.0.1 --if lo >/dev/null 2>"$MW_TMP/uni.err"
 mw_expect_eq "multicast_peer with a unicast group exits with status 1" 1 "$?"
 mw_check "... and says it is not a multicast group" \
     grep -q "not a multicast group address" "$MW_TMP/uni.err"

@@ -79,7 +79,7 @@ done
 echo "hosts ${HOSTS[*]} on bridge br0 in $BRNS (10.250.0.1-3)"
 
 # The hosts reach each other (unicast), proving the links are up before multicast runs.
-reaches() { timeout 10 ip netns exec "${HOSTS[0]}" ping -c 1 -W 5 "$1" >/dev/null 2>&1; }
+reaches() { timeout -k 5 10 ip netns exec "${HOSTS[0]}" ping -c 1 -W 5 "$1" >/dev/null 2>&1; }
 if command -v ping >/dev/null 2>&1; then
     for i in 2 3; do
         mw_check "host 1 reaches 10.250.0.$i" reaches "10.250.0.$i"

@@ -46,7 +46,7 @@ mw_java_classes()
     mkdir -p "$(dirname "$MW_CLASSES")"
     local fresh
     fresh=$(mktemp -d "$MW_CLASSES.new.XXXXXX") || return 1
-    if ! timeout 120 javac -Xlint:all -Werror -encoding UTF-8 -d "$fresh" \
+    if ! timeout -k 5 120 javac -Xlint:all -Werror -encoding UTF-8 -d "$fresh" \
         "$MW_JAVA_SRC"/*.java; then
         echo "javac failed"
         rm -rf "$fresh"

@@ -28,7 +28,7 @@ mw_start java 60 "${MW_JAVA[@]}" -Dmidway.if=lo -Dmidway.timeout=10000 \
 mw_wait_text java "Received:héllo from Java ☕" || exit 1
 mw_wait_line c1 $'\théllo from Java ☕$' || exit 1
 mw_check "midway group send: two datagrams" \
-    timeout 10 "$MW" group send "$GROUP:$PORT" "second from midway" "third from midway" --if lo
+    timeout -k 5 10 "$MW" group send "$GROUP:$PORT" "second from midway" "third from midway" --if lo
 
 mw_check "midway group join ends with status 0 after 3 messages" mw_wait_exit c1
 mw_check "Java MulticastPeer ends after 3 messages" mw_wait_exit java

@@ -24,7 +24,7 @@ java-client)
     port=$(mw_port_of server) || exit 1
     for i in "${!MESSAGES[@]}"; do
         msg=${MESSAGES[$i]}
-        got=$(timeout 30 "${MW_JAVA[@]}" -Dmidway.timeout=5000 TCPClient "$msg" 127.0.0.1 \
+        got=$(timeout -k 5 30 "${MW_JAVA[@]}" -Dmidway.timeout=5000 TCPClient "$msg" 127.0.0.1 \
             "$port")
         mw_expect_eq "Java TCPClient gets its string back from tcp_server: ${LABELS[$i]}" \
             "Received: $msg" "$got"
@@ -36,7 +36,7 @@ c-client)
     port=$(mw_port_of server) || exit 1
     for i in "${!MESSAGES[@]}"; do
         msg=${MESSAGES[$i]}
-        got=$(timeout 30 "$BUILD/bin/tcp_client" --timeout 5000 --port "$port" -- "$msg" \
+        got=$(timeout -k 5 30 "$BUILD/bin/tcp_client" --timeout 5000 --port "$port" -- "$msg" \
             127.0.0.1)
         status=$?
         mw_expect_eq "tcp_client gets its string back from Java TCPServer: ${LABELS[$i]}" \

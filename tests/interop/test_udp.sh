@@ -18,7 +18,7 @@ java-client)
     mw_start server 120 "$BUILD/bin/udp_server" --port 0 --bind 127.0.0.1 --verbose
     port=$(mw_port_of server) || exit 1
     for msg in "${MESSAGES[@]}"; do
-        got=$(timeout 30 "${MW_JAVA[@]}" -Dmidway.timeout=5000 UDPClient "$msg" 127.0.0.1 \
+        got=$(timeout -k 5 30 "${MW_JAVA[@]}" -Dmidway.timeout=5000 UDPClient "$msg" 127.0.0.1 \
             "$port")
         mw_expect_eq "Java UDPClient gets its message back from udp_server: $msg" \
             "Reply: $msg" "$got"
@@ -31,7 +31,7 @@ c-client)
     mw_start server 120 "${MW_JAVA[@]}" UDPServer 0
     port=$(mw_port_of server) || exit 1
     for msg in "${MESSAGES[@]}"; do
-        got=$(timeout 30 "$BUILD/bin/udp_client" --timeout 5000 --port "$port" -- "$msg" \
+        got=$(timeout -k 5 30 "$BUILD/bin/udp_client" --timeout 5000 --port "$port" -- "$msg" \
             127.0.0.1)
         status=$?
         mw_expect_eq "udp_client gets its message back from Java UDPServer: $msg" \
