@@ -363,6 +363,37 @@ int mwi_gdeliver_final(mwi_gengine *e, const uint64_t *cut)
     return 0;
 }
 
+/*
+ * A member excluded from its view (the others suspected it, or went on without it) ends
+ * the view alone: nobody else installs the view it goes to next, so view synchrony asks
+ * nothing of what it delivers now, but FIFO, total order and "a member delivers its own
+ * messages" still hold. It delivers what it holds contiguously (past the freeze of its
+ * first report: that bound only keeps members that stay together in step): FIFO, every
+ * stream's complete messages; TOTAL, the group's order as far as the order records it
+ * holds go (a prefix of what the others deliver, with the same gseq), then its own
+ * messages that are left, in seq order: the sequencer orders each sender's messages in
+ * their seq order, so wherever the others place them, they come after that prefix and in
+ * that order. Other senders' unordered messages are dropped: their place is not known.
+ */
+int mwi_gdeliver_alone(mwi_gengine *e)
+{
+    for (size_t j = 0; j < e->view.n; j++)
+        e->streams[j].limit = e->streams[j].contig;
+    int rc = mwi_gdeliver_drain(e);
+    if (rc || e->conf.order != MW_GROUP_TOTAL || e->me < 0)
+        return rc;
+    mw_group_event ev;
+    uint64_t seq;
+    uint16_t fc;
+    while (next_in_stream(e, (size_t)e->me, &seq, &fc) == MSG_READY) {
+        uint64_t gseq = ++e->gseq_done;
+        if ((rc = hand_out(e, (size_t)e->me, seq, fc, gseq, &ev)) ||
+            (rc = queue_message(e, &ev)))
+            return rc;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* The sequencer                                                                        */
 /* ------------------------------------------------------------------------------------ */

@@ -275,6 +275,9 @@ int mwi_gdeliver_live(mwi_gengine *e, mw_group_event *ev);
 int mwi_gdeliver_drain(mwi_gengine *e);
 /* Ends the view: delivers everything up to cut (NULL: nothing more) into the queue. */
 int mwi_gdeliver_final(mwi_gengine *e, const uint64_t *cut);
+/* Ends the view for a member excluded from it: delivers into the queue what it holds that
+ * keeps FIFO and total order (its own messages all). */
+int mwi_gdeliver_alone(mwi_gengine *e);
 /* Sequencer: gives new complete messages their order entries and multicasts records. */
 void mwi_gsequence(mwi_gengine *e);
 /* Queues an event (the queue takes data and view). MW_ENOMEM. */

@@ -206,11 +206,15 @@ static void to_left(mwi_gengine *e)
 }
 
 /* We are out of the view without having asked (suspected by the others, or the
- * proposer did not hear us): a member that wanted to leave is done; any other carries on
- * alone, and the merge rule brings it back into the group. */
-static void excluded(mwi_gengine *e)
+ * proposer did not hear us). Unless the view already ended at a cut we reached (cut_done),
+ * we end it alone, delivering what we hold (our own messages all: deliver.c). Then a
+ * member that wanted to leave is done, and any other carries on alone until the merge
+ * rule brings it back into the group. */
+static void excluded(mwi_gengine *e, bool cut_done)
 {
     mwi_log(MW_LOG_INFO, SUBSYS, "%s: excluded from view %u", e->conf.name, e->vid.counter);
+    if (!cut_done)
+        mwi_gdeliver_alone(e);
     if (e->leaving)
         to_left(e);
     else
@@ -468,7 +472,7 @@ static void on_flush(mwi_gengine *e, const mwi_gmsg *m)
             return;
     }
     if (!id_in(m->u.flush.flush, m->u.flush.n_flush, e->conf.id)) {
-        excluded(e);
+        excluded(e, false);
         return;
     }
     accept_proposal(e, pid);
@@ -545,7 +549,7 @@ static void on_install(mwi_gengine *e, const mwi_gmsg *m, const uint8_t *d, size
         if (k == e->n_cutrec) {
             /* We never reached its cut: the proposer did not count on us. */
             if (!listed && !dissolve)
-                excluded(e);
+                excluded(e, false);
             return;
         }
         mwi_gdeliver_final(e, e->cutrec[k]);
@@ -554,7 +558,7 @@ static void on_install(mwi_gengine *e, const mwi_gmsg *m, const uint8_t *d, size
             return;
         }
         if (!listed) {
-            excluded(e);
+            excluded(e, true);
             return;
         }
     } else {
@@ -913,10 +917,14 @@ void mwi_gview_heartbeat(mwi_gengine *e, const mwi_gmsg *m, int idx)
         mwi_log(MW_LOG_INFO, SUBSYS, "%s: hears view %u.%llx led by %llx from %llx: merging",
                 e->conf.name, m->view.counter, (unsigned long long)m->view.proposer,
                 (unsigned long long)m->u.hb.leader, (unsigned long long)m->sender);
-        if (e->view.n == 1)
+        if (e->view.n == 1) {
+            /* Alone, it ends its view without a flush: what it sent there (after an
+             * exclusion, say) is delivered here first, like any member's own messages. */
+            mwi_gdeliver_alone(e);
             to_joining(e, m->u.hb.leader);
-        else
+        } else {
             e->merge_target = m->u.hb.leader;
+        }
     }
 }
 

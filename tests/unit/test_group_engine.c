@@ -47,7 +47,9 @@ typedef struct rec {
 typedef struct node {
     mwi_gengine *e;
     uint64_t id;
-    bool alive; /* false: killed (or not started yet) */
+    bool alive;            /* false: killed (or not started yet) */
+    uint64_t paused_until; /* starved of CPU until then: it runs no step, and what is
+                              sent to it waits (a socket's backlog) */
     bool started;
     uint64_t deadline; /* when its periodic step is due */
     rec *log;
@@ -317,6 +319,12 @@ static void dump(const world *w)
 
 static bool run_inner(world *w, uint64_t until, bool (*done)(world *));
 
+/* Node i is starved of CPU now (see node.paused_until). */
+static bool paused(const world *w, int i)
+{
+    return w->now < w->nodes[i].paused_until;
+}
+
 /* Runs the world until done(w) holds or the simulated time reaches `until`. */
 static bool run(world *w, uint64_t until, bool (*done)(world *))
 {
@@ -340,7 +348,7 @@ static bool run_inner(world *w, uint64_t until, bool (*done)(world *))
         for (;;) {
             size_t best = w->qlen;
             for (size_t k = 0; k < w->qlen; k++)
-                if (w->q[k].at <= w->now &&
+                if (w->q[k].at <= w->now && !paused(w, w->q[k].to) &&
                     (best == w->qlen || w->q[k].order < w->q[best].order))
                     best = k;
             if (best == w->qlen)
@@ -355,7 +363,7 @@ static bool run_inner(world *w, uint64_t until, bool (*done)(world *))
         }
         for (int i = 0; i < w->n; i++) {
             node *nd = &w->nodes[i];
-            if (!nd->alive)
+            if (!nd->alive || paused(w, i))
                 continue;
             if (touched[i] || w->now >= nd->deadline) {
                 nd->deadline = mwi_gengine_periodic(nd->e, w->now);
@@ -370,11 +378,15 @@ static bool run_inner(world *w, uint64_t until, bool (*done)(world *))
             return true;
         uint64_t next = UINT64_MAX;
         for (size_t k = 0; k < w->qlen; k++)
-            if (w->q[k].at < next)
+            if (w->q[k].at < next && !paused(w, w->q[k].to))
                 next = w->q[k].at;
-        for (int i = 0; i < w->n; i++)
-            if (w->nodes[i].alive && w->nodes[i].deadline < next)
-                next = w->nodes[i].deadline;
+        for (int i = 0; i < w->n; i++) {
+            if (!w->nodes[i].alive)
+                continue;
+            uint64_t due = paused(w, i) ? w->nodes[i].paused_until : w->nodes[i].deadline;
+            if (due < next)
+                next = due;
+        }
         w->now = next > w->now ? next : w->now + 1;
     }
     return false;
@@ -749,6 +761,128 @@ static void test_fifo_kill_member(void **state)
     kill_mid_stream(3, MW_GROUP_FIFO, 0, 52);
 }
 
+/* What the guarantee promises of every sender's messages at every member, however views
+ * went: each at most once and in the order sent, and no gap within a view (FIFO is per
+ * view: a member that was excluded and came back is a new member, and what was sent while
+ * the two were apart is not promised). Returns how many of sender `from` nd delivered. */
+static int check_fifo_in_views(const node *nd, int from)
+{
+    int last = 0, count = 0;
+    bool in_view = false; /* `from` delivered something since the last view */
+    for (size_t k = 0; k < nd->nlog; k++) {
+        const rec *r = &nd->log[k];
+        if (r->type == MW_GROUP_VIEW)
+            in_view = false;
+        if (r->type != MW_GROUP_MESSAGE || r->from != from)
+            continue;
+        if (r->k <= last)
+            fail_msg("a member delivered m%d:%d after m%d:%d", from, r->k, from, last);
+        if (in_view && r->k != last + 1)
+            fail_msg("a member delivered m%d:%d after m%d:%d in the same view", from, r->k,
+                     from, last);
+        last = r->k;
+        in_view = true;
+        count++;
+    }
+    return count;
+}
+
+/* Whether nd installed a view of one member (itself) after one of `full` members. */
+static bool was_alone_after_full(const node *nd, size_t full)
+{
+    bool seen_full = false;
+    for (size_t k = 0; k < nd->nlog; k++) {
+        const rec *r = &nd->log[k];
+        if (r->type != MW_GROUP_VIEW)
+            continue;
+        if (seen_full && r->vn == 1)
+            return true;
+        seen_full = seen_full || r->vn == full;
+    }
+    return false;
+}
+
+/* Node `victim` has delivered `victim_count` messages (of any sender). */
+static bool victim_delivered(world *w)
+{
+    return w->nodes[victim].delivered >= victim_count;
+}
+
+/* Every member sent everything, and all are in one view again. */
+static bool all_back_together(world *w)
+{
+    for (int i = 0; i < w->n; i++)
+        if (w->nodes[i].sent < w->nodes[i].to_send)
+            return false;
+    return views_agree(w);
+}
+
+/*
+ * A member starved of CPU for longer than fail_ms, mid-stream: it runs no step, and what
+ * the others send it waits in its backlog. The others exclude it (a false suspicion) and go
+ * on; when it runs again its backlog tells it so, it installs a view of its own and comes
+ * back through the merge rule as a new member. The guarantee holds for everyone (view
+ * synchrony for the members that stayed together; FIFO within each view), and the
+ * starved member delivers every message it sent: those of the view it was excluded from
+ * (many of them ordered and delivered by the others while it was starved) included.
+ * Before the fix, an excluded member dropped whatever it had not yet delivered, its own
+ * messages too: the schedule below lost the starved member's own messages.
+ */
+static void starved_member(int n, int order, int victim_index, uint64_t seed)
+{
+    world w;
+    world_init(&w, n, order, seed, 0.10, 0.05, 0.10);
+    const int count = 150;
+    int highest = 0; /* the highest id: neither the coordinator nor the sequencer */
+    for (int i = 0; i < n; i++) {
+        w.nodes[i].to_send = count;
+        start_node(&w, i);
+        if (w.nodes[i].id > w.nodes[highest].id)
+            highest = i;
+    }
+    victim = victim_index < 0 ? highest : victim_index;
+    victim_count = 100;
+    assert_true(run(&w, SIM_LIMIT_MS, victim_delivered));
+    /* Starved mid-stream, with messages of its own in flight. */
+    assert_true(w.nodes[victim].sent > 0);
+    w.nodes[victim].paused_until = w.now + 3 * (uint64_t)w.opts.fail_ms;
+    assert_true(run(&w, w.now + SIM_LIMIT_MS, all_back_together));
+    assert_false(run(&w, w.now + 10 * (uint64_t)w.opts.fail_ms, NULL)); /* the rest arrives */
+    /* The others did exclude it; it was alone for a while, then back. */
+    assert_true(was_alone_after_full(&w.nodes[victim], (size_t)n));
+    for (int i = 0; i < n; i++) {
+        for (int s = 0; s < n; s++) {
+            check_fifo_in_views(&w.nodes[i], s);
+            /* Its own messages, every one (the sender delivers its own: before the fix the
+             * starved member lost those it had not delivered when it was excluded); the
+             * others, who never parted, deliver each other's whole streams. */
+            if (s == i || (i != victim && s != victim))
+                assert_int_equal(check_fifo(&w, &w.nodes[i], s), count);
+        }
+        check_counters(&w.nodes[i]);
+        if (order == MW_GROUP_TOTAL)
+            check_gseq(&w.nodes[i]);
+    }
+    /* The view the starved member was excluded from was compared between every pair of
+     * the others. */
+    assert_true(check_view_synchrony(&w, order == MW_GROUP_TOTAL) >= (n - 1) * (n - 2) / 2);
+    world_free(&w);
+}
+
+static void test_total_starved_member(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 120; seed < 124; seed++)
+        starved_member(4, MW_GROUP_TOTAL, -1, seed);
+}
+
+static void test_fifo_starved_member(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 130; seed < 134; seed++)
+        starved_member(4, MW_GROUP_FIFO, -1, seed);
+}
+
 /* A member leaves mid-stream: everything it sent is delivered by all, it gets its
  * MW_GROUP_LEFT, the others a view without it. */
 static void test_leave(void **state)
@@ -952,6 +1086,8 @@ static void test_stress(void **state)
         exchange(3 + r % 3, r % 2 ? MW_GROUP_TOTAL : MW_GROUP_FIFO, seed, 40);
         kill_mid_stream(3 + r % 3, r % 2 ? MW_GROUP_FIFO : MW_GROUP_TOTAL, r % (3 + r % 3),
                         seed);
+        starved_member(3 + r % 3, r % 2 ? MW_GROUP_TOTAL : MW_GROUP_FIFO, r % (3 + r % 3),
+                       seed);
     }
 }
 
@@ -998,6 +1134,8 @@ int main(void)
         cmocka_unit_test(test_total_kill_member),
         cmocka_unit_test(test_total_kill_sequencer),
         cmocka_unit_test(test_fifo_kill_member),
+        cmocka_unit_test(test_total_starved_member),
+        cmocka_unit_test(test_fifo_starved_member),
         cmocka_unit_test(test_leave),
         cmocka_unit_test(test_late_join),
         cmocka_unit_test(test_fragmentation),
