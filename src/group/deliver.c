@@ -263,7 +263,7 @@ static int total_next(mwi_gengine *e, mw_group_event *ev, bool final)
                                    : MSG_BAD;
         if (r == MSG_WAIT && !final)
             return MW_EAGAIN;
-        uint64_t gseq = ++e->gseq_done;
+        ++e->gseq_done;
         if (++e->cidx == count) {
             mwi_gconsume(s0, e->cseq++);
             e->cidx = 0;
@@ -277,7 +277,10 @@ static int total_next(mwi_gengine *e, mw_group_event *ev, bool final)
          * unconsumed before seq is a datagram it skipped as malformed: skip it too. */
         while (s->done + 1 < seq && !(mwi_gslot_get(s, s->done + 1)->flags & MWI_GF_CTRL))
             mwi_gconsume(s, s->done + 1);
-        return hand_out(e, (size_t)j, seq, fc, gseq, ev);
+        /* gseq counts deliveries, not positions: an entry skipped (its message beyond the
+         * cut) leaves no hole, and members that deliver the same sequence number it
+         * alike. */
+        return hand_out(e, (size_t)j, seq, fc, ++e->gseq_given, ev);
     }
 }
 
@@ -355,7 +358,7 @@ int mwi_gdeliver_final(mwi_gengine *e, const uint64_t *cut)
         uint64_t seq;
         uint16_t fc;
         while (next_in_stream(e, j, &seq, &fc) == MSG_READY) {
-            uint64_t gseq = e->conf.order == MW_GROUP_TOTAL ? ++e->gseq_done : 0;
+            uint64_t gseq = e->conf.order == MW_GROUP_TOTAL ? ++e->gseq_given : 0;
             if ((rc = hand_out(e, j, seq, fc, gseq, &ev)) || (rc = queue_message(e, &ev)))
                 return rc;
         }
@@ -370,7 +373,7 @@ int mwi_gdeliver_final(mwi_gengine *e, const uint64_t *cut)
  * messages" still hold. It delivers what it holds contiguously (past the freeze of its
  * first report: that bound only keeps members that stay together in step): FIFO, every
  * stream's complete messages; TOTAL, the group's order as far as the order records it
- * holds go (a prefix of what the others deliver, with the same gseq), then its own
+ * holds go (a prefix of what the others deliver, numbered alike), then its own
  * messages that are left, in seq order: the sequencer orders each sender's messages in
  * their seq order, so wherever the others place them, they come after that prefix and in
  * that order. Other senders' unordered messages are dropped: their place is not known.
@@ -386,7 +389,7 @@ int mwi_gdeliver_alone(mwi_gengine *e)
     uint64_t seq;
     uint16_t fc;
     while (next_in_stream(e, (size_t)e->me, &seq, &fc) == MSG_READY) {
-        uint64_t gseq = ++e->gseq_done;
+        uint64_t gseq = ++e->gseq_given;
         if ((rc = hand_out(e, (size_t)e->me, seq, fc, gseq, &ev)) ||
             (rc = queue_message(e, &ev)))
             return rc;

@@ -213,6 +213,7 @@ int mwi_gstreams_reset(mwi_gengine *e)
     e->cseq = 1;
     e->cidx = 0;
     e->gseq_done = 0;
+    e->gseq_given = 0;
     e->order_next = 1;
     e->n_pending = 0;
     e->order_rr = 0;

@@ -179,7 +179,8 @@ typedef struct mwi_gengine {
     /* Total order. */
     uint64_t cseq;       /* next seq of the sequencer's stream the cursor looks at */
     uint32_t cidx;       /* next entry of the order record at cseq */
-    uint64_t gseq_done;  /* total-order positions delivered */
+    uint64_t gseq_done;  /* total-order positions passed (delivered or skipped) */
+    uint64_t gseq_given; /* messages delivered in total order in this view: the last gseq */
     uint64_t order_next; /* sequencer: the next position to assign */
     size_t n_pending;    /* sequencer: entries in the order record being filled */
     uint8_t *pending;    /* that record (MWI_G_ORDER_HEADER + entries) */
