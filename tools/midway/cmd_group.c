@@ -116,6 +116,7 @@ typedef struct join_args {
     int count;   /* 0: no limit */
     int members; /* send once the view has this many (reliable); 0: at once */
     int timeout; /* negative: none */
+    int fail_ms; /* reliable: failure-detection timeout; 0: the default */
     const char *ifname;
     const char **sends;
     int n_sends;
@@ -129,6 +130,7 @@ static int run_join(const join_args *a)
     opts.order = a->order;
     opts.name = a->name;
     opts.ifname = a->ifname;
+    opts.fail_ms = (uint32_t)a->fail_ms;
     mw_group_fault fault;
     const char *faults = getenv(FAULTS_ENV);
     if (faults && *faults) {
@@ -250,6 +252,7 @@ static int group_join(const cli_verb *v, int argc, char **argv)
         {"if", required_argument, NULL, 'i'},
         {"timeout", required_argument, NULL, 't'},
         {"members", required_argument, NULL, 'm'},
+        {"fail-ms", required_argument, NULL, 'f'},
         CLI_OPTION_HELP,
         {0, 0, 0, 0},
     };
@@ -297,6 +300,11 @@ static int group_join(const cli_verb *v, int argc, char **argv)
         case 'm':
             rc = cli_parse_int("--members", optarg, 1, MW_GROUP_MAX_MEMBERS, &a.members);
             break;
+        case 'f':
+            /* At least two heartbeats per timeout (mw_group_opts). */
+            rc = cli_parse_int("--fail-ms", optarg, 2 * MW_GROUP_DEFAULT_HEARTBEAT_MS, 3600000,
+                               &a.fail_ms);
+            break;
         default:
             free(a.sends);
             return rc;
@@ -312,6 +320,8 @@ static int group_join(const cli_verb *v, int argc, char **argv)
     }
     if (!rc && a.members && !a.reliable)
         rc = cli_usage_error(v, "--members needs --reliable");
+    if (!rc && a.fail_ms && !a.reliable)
+        rc = cli_usage_error(v, "--fail-ms needs --reliable");
     if (!rc)
         rc = run_join(&a);
     free(a.sends);
@@ -364,7 +374,8 @@ static const cli_verb group_verbs[] = {
         .name = "join",
         .summary = "be a member of a group: plain, or reliable and ordered, with views",
         .synopsis = "GROUP:PORT [--reliable] [--order fifo|total] [--name N] [--count N]\n"
-                    "    [--send MSG ...] [--if IFNAME] [--timeout MS] [--members N]",
+                    "    [--send MSG ...] [--if IFNAME] [--timeout MS] [--members N]\n"
+                    "    [--fail-ms MS]",
         .help = "Joins the multicast GROUP (IPv4 224.0.0.0/4 or [IPv6 ff00::/8]) on PORT and\n"
                 "prints one line per delivered message, 'SENDER<TAB>MESSAGE' (control bytes\n"
                 "and backslashes escaped), and, in reliable groups, one line per view,\n"
@@ -386,6 +397,10 @@ static const cli_verb group_verbs[] = {
                 "  --send MSG        send MSG (repeat for more): a plain member sends at\n"
                 "                    once, a reliable one once it is in a view\n"
                 "  --members N       reliable: send only once the view has N members\n"
+                "  --fail-ms MS      reliable: a member not heard from for MS ms is taken\n"
+                "                    for failed (default 1000, at least 200); a member\n"
+                "                    starved of CPU that long is excluded and comes back as\n"
+                "                    a new member, so raise it on loaded machines\n"
                 "  --if IFNAME       interface to join on and send through (\"lo\" for\n"
                 "                    members on one machine without a network)\n"
                 "  --timeout MS      stop after MS milliseconds: with --count, an error\n"
