@@ -72,6 +72,9 @@ MW_RC=0
 MW_LINE=
 MW_PORT=
 
+# The EXIT trap: kills the background processes and removes $MW_TMP. Returns the script's
+# exit status, or 1 instead of 0 if a process had to be killed. A script with its own EXIT
+# trap calls it first and exits with what it returns.
 mw_cleanup()
 {
     local status=$? name pid tries=$(((MW_KILL_AFTER + 5) * 20)) left
@@ -99,9 +102,9 @@ mw_cleanup()
         wait "$pid" 2>/dev/null
     done
     rm -rf "$MW_TMP"
-    exit "$status"
+    return "$status"
 }
-trap mw_cleanup EXIT
+trap 'mw_cleanup; exit $?' EXIT
 trap 'exit 130' INT TERM
 
 mw_out() { echo "$MW_TMP/$1.out"; }

@@ -26,10 +26,11 @@ CREATED=()
 netns_cleanup()
 {
     mw_cleanup # the members first: they run inside the namespaces
-    local ns
+    local status=$? ns
     for ns in "${CREATED[@]}"; do
         ip netns del "$ns" 2>/dev/null
     done
+    exit "$status"
 }
 trap netns_cleanup EXIT
 
