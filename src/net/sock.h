@@ -125,6 +125,20 @@ typedef struct mwi_dgram {
  * error.
  */
 int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got);
+/*
+ * The same, waiting until deadline (an mw_now_ns() instant; 0: do not wait) for the first
+ * datagram, in the receive itself (recvmsg, or recvmmsg with MSG_WAITFORONE, under
+ * SO_RCVTIMEO; see mwi_rx): for a loop thread that has nothing else to wait for, one
+ * system call where a readiness wait and a receive were two. The descriptor must be in
+ * blocking mode. MW_ETIMEDOUT when nothing came by the deadline; after
+ * mwi_udp_wake_receivers, 0 with one empty datagram whose sender is unset.
+ */
+int mwi_udp_recv_many_until(mw_udp *s, mwi_dgram *v, size_t n, size_t *got,
+                            uint64_t deadline);
+/* From any thread: ends the receives blocked on s, now and for good (the socket takes no
+ * more datagrams; sends still work). For stopping a loop thread blocked in
+ * mwi_udp_recv_many_until. Linux. */
+void mwi_udp_wake_receivers(mw_udp *s);
 
 /* mw_tcp_read_exact and mw_tcp_write_all against an absolute deadline, so the UTF
  * framing can spend one timeout over the header and the body. */

@@ -225,24 +225,21 @@ int mw_udp_recv_until(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from
     return recv_until(s, buf, cap, n, from, deadline_ns);
 }
 
-int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got)
+/* One receive of up to n (1..MWI_RECV_MANY_MAX) datagrams: flags is MSG_DONTWAIT, or 0 to
+ * block (under the socket's receive timeout) until the first and take what else is queued
+ * with it. MWI_INTERRUPTED after a signal. */
+static int recv_batch(mw_udp *s, mwi_dgram *v, size_t n, size_t *got, int flags)
 {
     struct mmsghdr mm[MWI_RECV_MANY_MAX];
     struct iovec iov[MWI_RECV_MANY_MAX];
     struct sockaddr_storage ss[MWI_RECV_MANY_MAX];
-    if (n == 0)
-        return MW_EINVAL;
+    *got = 0;
     if (n == 1) {
         /* recvmsg: measured about 0.5 us cheaper than recvmmsg for one datagram. */
-        int rc;
-        while ((rc = try_recv(s, v[0].buf, MWI_DGRAM_CAP, &v[0].len, &v[0].from,
-                              MSG_DONTWAIT)) == MWI_INTERRUPTED)
-            ;
+        int rc = try_recv(s, v[0].buf, MWI_DGRAM_CAP, &v[0].len, &v[0].from, flags);
         *got = rc == 0 ? 1 : 0;
         return rc;
     }
-    if (n > MWI_RECV_MANY_MAX)
-        n = MWI_RECV_MANY_MAX;
     for (size_t i = 0; i < n; i++) {
         iov[i] = (struct iovec){.iov_base = v[i].buf, .iov_len = MWI_DGRAM_CAP};
         mm[i].msg_hdr = (struct msghdr){.msg_name = &ss[i],
@@ -252,12 +249,11 @@ int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got)
         mm[i].msg_len = 0;
     }
     /* With MSG_DONTWAIT recvmmsg returns what is queued: a count, or -1 with EAGAIN when
-     * nothing is (an error met after the first datagram waits for the next call). */
-    int r;
-    while ((r = recvmmsg(s->fd, mm, (unsigned)n, MSG_DONTWAIT, NULL)) < 0) {
-        if (errno != EINTR)
-            return mwi_errno();
-    }
+     * nothing is. MSG_WAITFORONE waits for the first only. An error met after the first
+     * datagram waits for the next call. */
+    int r = recvmmsg(s->fd, mm, (unsigned)n, flags ? flags : MSG_WAITFORONE, NULL);
+    if (r < 0)
+        return errno == EINTR ? MWI_INTERRUPTED : mwi_errno();
     for (int i = 0; i < r; i++) {
         v[i].len = mm[i].msg_len;
         if (mwi_addr_from_sockaddr(&v[i].from, (struct sockaddr *)&ss[i],
@@ -266,6 +262,46 @@ int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got)
     }
     *got = (size_t)r;
     return 0;
+}
+
+int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got)
+{
+    return mwi_udp_recv_many_until(s, v, n, got, 0);
+}
+
+int mwi_udp_recv_many_until(mw_udp *s, mwi_dgram *v, size_t n, size_t *got,
+                            uint64_t deadline)
+{
+    if (n == 0)
+        return MW_EINVAL;
+    if (n > MWI_RECV_MANY_MAX)
+        n = MWI_RECV_MANY_MAX;
+    int rc;
+    if (deadline == 0) {
+        while ((rc = recv_batch(s, v, n, got, MSG_DONTWAIT)) == MWI_INTERRUPTED)
+            ;
+        return rc;
+    }
+    mwi_rx rx = {.fd = s->fd, .deadline = deadline, .timeo_us = &s->rcvtimeo_us};
+    for (;;) {
+        if ((rc = mwi_rx_next(&rx)) != 0)
+            return rc;
+        rc = recv_batch(s, v, n, got, rx.flags);
+        if (rc == MWI_INTERRUPTED)
+            continue; /* the next round computes the time left */
+        if (rc != MW_EAGAIN)
+            return rc;
+        if ((rc = mwi_rx_empty(&rx)) != 0)
+            return rc;
+    }
+}
+
+void mwi_udp_wake_receivers(mw_udp *s)
+{
+    /* Shutting down the reading side of a UDP socket, connected or not, ends every
+     * blocked receive (they return 0) on Linux, which reports ENOTCONN for an unconnected
+     * socket but wakes the waiters all the same. Sends go on working. */
+    (void)shutdown(s->fd, SHUT_RD);
 }
 
 int mw_udp_set_timeout(mw_udp *s, int timeout_ms)

@@ -88,6 +88,8 @@ struct mwi_loop {
     uv_mutex_t mu;
     mwi_job *done_head, *done_tail;
     bool stop;              /* under mu: close the loop */
+    _Atomic bool stopping;  /* stop, readable without the lock (run_direct) */
+    bool direct;            /* a server thread's UDP loop that waits in the receive */
     /* port mode: requests waiting for mw_rr_get_request */
     mwi_job *ready_head, *ready_tail;
     mwi_job *free_jobs;     /* recycled jobs (loop thread only) */

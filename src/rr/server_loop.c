@@ -9,6 +9,13 @@
  * (many clients) an event reads every datagram queued, up to RX_BATCH, in one recvmmsg,
  * so one wake-up and one receive serve several requests (on_udp). TCP uses libuv's
  * streams, which own the buffering of partial writes.
+ *
+ * A server's UDP loop thread goes one step further while no job is out with a worker
+ * (run_direct): with nothing to wait for but datagrams, it waits in the receive itself,
+ * one recvmsg (or recvmmsg) and one sendto per call and no epoll_wait, and runs the
+ * history's timer itself. Once a request goes to a worker it hands over to libuv, whose
+ * uv_async brings the completion, until no job is out again. A stop request wakes the
+ * blocked receive by shutting down the socket's reading side.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -451,11 +458,10 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ---- UDP --------------------------------------------------------------------------- */
 
-static void on_udp(uv_poll_t *p, int status, int events)
+/* Receives what is queued (waiting for it until deadline, 0: not at all) and feeds it to
+ * the state machine. 0, or the receive's error. */
+static int udp_receive(mwi_loop *L, uint64_t deadline)
 {
-    mwi_loop *L = p->data;
-    (void)status;
-    (void)events;
     /* One system call per event, and none to find the queue empty: the poll is
      * level-triggered, so more waiting brings the loop straight back. recvmmsg costs more
      * than recvmsg for one datagram (it also looks for a second), so a batch is taken only
@@ -464,17 +470,28 @@ static void on_udp(uv_poll_t *p, int status, int events)
      * batch is handled. */
     mwi_dgram v[RX_BATCH];
     size_t want = 1, got;
-    L->events++;
     if (L->rx_batch || ++L->rx_probe % RX_PROBE == 0)
         want = RX_BATCH;
     for (size_t i = 0; i < want; i++)
         v[i].buf = L->rx + i * RX_CAP;
-    if (mwi_udp_recv_many(L->udp, v, want, &got) != 0)
-        return;
+    int rc = mwi_udp_recv_many_until(L->udp, v, want, &got, deadline);
+    if (rc != 0)
+        return rc;
+    L->events++;
     if (want > 1)
         L->rx_batch = got > 1;
+    if (atomic_load_explicit(&L->stopping, memory_order_acquire))
+        return 0; /* woken to stop: what came with the wake-up goes unanswered */
     for (size_t i = 0; i < got; i++)
         mwi_rrs_input(&L->sm, &v[i].from, &v[i].from, v[i].buf, v[i].len, mw_now_ns());
+    return 0;
+}
+
+static void on_udp(uv_poll_t *p, int status, int events)
+{
+    (void)status;
+    (void)events;
+    (void)udp_receive(p->data, 0);
 }
 
 static int sm_send(void *ctx, const mw_addr *to, const uint8_t *d, size_t n)
@@ -532,8 +549,49 @@ static void on_wake(uv_async_t *a)
     drain_done(L);
 }
 
+/* The UDP loop of a server thread (see the top of the file). The blocking receive is
+ * bounded by TICK_MS from now, so the socket's receive timeout, once set, stays as it is
+ * (mwi_rx). */
+static void run_direct(mwi_loop *L)
+{
+    const uint64_t tick = (uint64_t)TICK_MS * 1000000u;
+    uint64_t now = mw_now_ns(), timer_due = now + tick, last = now;
+    for (;;) {
+        if (atomic_load_explicit(&L->stopping, memory_order_acquire)) {
+            (void)uv_run(&L->uv, UV_RUN_DEFAULT); /* the async's stop closes every handle */
+            return;
+        }
+        if (L->jobs_out) {
+            /* A worker has a job: its completion comes through the uv_async. */
+            if (!uv_run(&L->uv, UV_RUN_ONCE))
+                return;
+            last = mw_now_ns();
+            continue;
+        }
+        now = mw_now_ns();
+        if (now >= timer_due) {
+            (void)mwi_rrs_timer(&L->sm, now);
+            timer_due = now + tick;
+        }
+        /* Low-latency mode: look without sleeping while requests keep coming. */
+        bool spin = L->cfg.spin_ns && now - last < L->cfg.spin_ns;
+        int rc = udp_receive(L, spin ? 0 : now + tick);
+        if (rc == 0) {
+            last = mw_now_ns();
+        } else if (rc != MW_EAGAIN && rc != MW_ETIMEDOUT) {
+            /* A socket error: let the poll wait for the socket to recover, as on_udp does. */
+            if (!uv_run(&L->uv, UV_RUN_ONCE))
+                return;
+        }
+    }
+}
+
 void mwi_loop_run(mwi_loop *L)
 {
+    if (L->direct) {
+        run_direct(L);
+        return;
+    }
     if (!L->cfg.spin_ns) {
         (void)uv_run(&L->uv, UV_RUN_DEFAULT);
         return;
@@ -567,7 +625,10 @@ void mwi_loop_request_stop(mwi_loop *L)
     uv_mutex_lock(&L->mu);
     L->stop = true;
     uv_mutex_unlock(&L->mu);
+    atomic_store_explicit(&L->stopping, true, memory_order_release);
     uv_async_send(&L->wake);
+    if (L->direct)
+        mwi_udp_wake_receivers(L->udp);
 }
 
 int mwi_loop_cfg_from(const mw_rr_server_opts *opts, mwi_loop_cfg *cfg)
@@ -612,6 +673,15 @@ static int open_udp(mwi_loop *L, const mw_addr *local)
     if ((rc = uv_poll_init_socket(&L->uv, &L->udp_poll, mw_udp_fd(L->udp))) != 0)
         return uv_err(rc);
     L->udp_poll.data = L;
+#ifdef __linux__
+    /* A server thread's loop waits in the receive (run_direct), which needs the descriptor
+     * in blocking mode; libuv made it non-blocking, and every other receive passes
+     * MSG_DONTWAIT. Only Linux wakes a receive blocked on an unconnected UDP socket for
+     * the stop (mwi_udp_wake_receivers). */
+    if (L->dispatch && (rc = mwi_set_nonblocking(mw_udp_fd(L->udp), false)) != 0)
+        return rc;
+    L->direct = L->dispatch != NULL;
+#endif
     return uv_err(uv_poll_start(&L->udp_poll, UV_READABLE, on_udp));
 }
 
