@@ -31,7 +31,9 @@ static int serve(const mwb_params *p, int ready_fd, char *why, int transport)
 {
     mw_addr local, bound;
     mw_addr_loopback(&local, MW_AF_INET4, 0);
-    mw_rr_server_opts o = {.transport = transport, .loops = p->loops ? p->loops : 1};
+    mw_rr_server_opts o = {.transport = transport,
+                           .loops = p->loops ? p->loops : 1,
+                           .spin_us = p->spin_us};
     mw_rr_server *s = NULL;
     int flags = p->pool ? 0 : MW_RR_INLINE, e;
     if ((e = mw_rr_server_create(&s, &local, &o)) != 0 ||
