@@ -551,7 +551,7 @@ static void print_machine(int runs)
            g_person_len);
     printf("Midway: mw_rr_do_operation, RR exchange, at-most-once, handlers on the loop thread "
            "(MW_RR_INLINE),\n1 loop thread; rows say where they differ (worker pool, maybe "
-           "semantics, low-latency = client spins %u us, 2 loops)\n",
+           "semantics, low-latency = client and server spin %u us, 2 loops)\n",
            SPIN_US);
 #ifndef MWB_HAVE_TIRPC
     printf("peer ONC RPC: skipped: %s\n", MWB_NO_TIRPC);
