@@ -31,6 +31,9 @@
 #define RX_BATCH 8
 /* In single mode, every RX_PROBE-th event tries a batch, to notice a queue building up. */
 #define RX_PROBE 8
+/* Receives in a row answered on the loop thread after which a server's UDP loop takes its
+ * socket out of the epoll set (run_direct). */
+#define DIRECT_STREAK 64
 /* History expiry runs this often; TTLs are seconds, so precision does not matter. */
 #define TICK_MS 250
 /* Buffers larger than this are freed when a job is recycled. */
@@ -556,18 +559,29 @@ static void run_direct(mwi_loop *L)
 {
     const uint64_t tick = (uint64_t)TICK_MS * 1000000u;
     uint64_t now = mw_now_ns(), timer_due = now + tick, last = now;
+    bool polled = true;  /* the socket is in libuv's epoll set */
+    uint32_t streak = 0; /* receives in a row with no job sent out */
     for (;;) {
         if (atomic_load_explicit(&L->stopping, memory_order_acquire)) {
             (void)uv_run(&L->uv, UV_RUN_DEFAULT); /* the async's stop closes every handle */
             return;
         }
         if (L->jobs_out) {
-            /* A worker has a job: its completion comes through the uv_async. */
+            /* A worker has a job: its completion comes through the uv_async, and requests
+             * meanwhile through the poll. */
+            streak = 0;
+            if (!polled && uv_poll_start(&L->udp_poll, UV_READABLE, on_udp) == 0)
+                polled = true;
             if (!uv_run(&L->uv, UV_RUN_ONCE))
                 return;
             last = mw_now_ns();
             continue;
         }
+        /* While every request is answered on this thread, the socket leaves the epoll
+         * set: each datagram would otherwise also wake the epoll entry. Only after a run
+         * of such requests, so that handlers on workers do not toggle it every call. */
+        if (polled && streak >= DIRECT_STREAK && uv_poll_stop(&L->udp_poll) == 0)
+            polled = false;
         now = mw_now_ns();
         if (now >= timer_due) {
             (void)mwi_rrs_timer(&L->sm, now);
@@ -578,8 +592,12 @@ static void run_direct(mwi_loop *L)
         int rc = udp_receive(L, spin ? 0 : now + tick);
         if (rc == 0) {
             last = mw_now_ns();
+            streak++;
         } else if (rc != MW_EAGAIN && rc != MW_ETIMEDOUT) {
             /* A socket error: let the poll wait for the socket to recover, as on_udp does. */
+            streak = 0;
+            if (!polled && uv_poll_start(&L->udp_poll, UV_READABLE, on_udp) == 0)
+                polled = true;
             if (!uv_run(&L->uv, UV_RUN_ONCE))
                 return;
         }

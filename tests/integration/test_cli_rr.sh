@@ -86,6 +86,7 @@ mw_expect_value_error "unknown operation name" "$MW" rr call 127.0.0.1:9 frob
 mw_expect_value_error "increment of a word" "$MW" rr call 127.0.0.1:9 increment three
 mw_expect_value_error "--port out of range" "$MW" rr serve --port 70000
 mw_expect_value_error "--loops 0" "$MW" rr serve --loops 0
+mw_expect_value_error "--spin negative" "$MW" rr serve --spin -5
 
 # --- runtime errors: exit 1 -------------------------------------------------------------
 
@@ -180,6 +181,17 @@ if mw_start_server udp 120 "$MW" rr serve --port 0; then
         "all(k in j for k in ('null', 'echo', 'increment', 'stats', 'retransmissions', 'duplicates_filtered', 'history_entries')) and j['increment'] >= 10 and j['null'] >= 1800"
     kill -TERM "${MW_PID[udp]}"
     mw_expect_exit udp "udp serve exits 0 on SIGTERM"
+fi
+
+# --- UDP low-latency mode: both sides spin, two loop threads ----------------------------
+
+if mw_start_server spin 120 "$MW" rr serve --port 0 --bind 127.0.0.1 --spin 200 --loops 2; then
+    mw_run spin_ping "$MW" rr ping "127.0.0.1:$MW_PORT" -n 300 -c 2 --op echo --size 64 --spin 200 --json
+    json_check spin_ping "spinning server and clients: 300 echoes, no errors" \
+        "j['replies'] == 300 and j['errors'] == 0 and j['clients'] == 2"
+    # A spinning loop still stops at once: SIGTERM, the statistics, exit 0.
+    kill -TERM "${MW_PID[spin]}"
+    mw_expect_exit spin "spinning udp serve exits 0 on SIGTERM"
 fi
 
 # --- Exact statistics: a fresh server, a known sequence of calls --------------------------

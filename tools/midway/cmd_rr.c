@@ -232,6 +232,7 @@ static int rr_serve(const cli_verb *v, int argc, char **argv)
         {"port", required_argument, NULL, OPT_PORT},
         {"bind", required_argument, NULL, OPT_BIND},
         {"loops", required_argument, NULL, OPT_LOOPS},
+        {"spin", required_argument, NULL, OPT_SPIN},
         CLI_OPTION_HELP,
         {0, 0, 0, 0},
     };
@@ -256,6 +257,12 @@ static int rr_serve(const cli_verb *v, int argc, char **argv)
         case OPT_LOOPS:
             rc = cli_parse_int("--loops", optarg, 1, 64, &so.loops);
             break;
+        case OPT_SPIN: {
+            int us = 0;
+            rc = cli_parse_int("--spin", optarg, 0, 1000000, &us);
+            so.spin_us = (uint32_t)us;
+            break;
+        }
         default:
             return rc;
         }
@@ -792,7 +799,7 @@ static const cli_verb rr_verbs[] = {
     {
         .name = "serve",
         .summary = "demo server: null, echo, increment and stats operations",
-        .synopsis = "[--udp|--tcp] [--port P] [--bind HOST] [--loops N]",
+        .synopsis = "[--udp|--tcp] [--port P] [--bind HOST] [--loops N] [--spin US]",
         .help = "Serves four operations over the request-reply protocol: 1 null (empty\n"
                 "reply), 2 echo (returns its argument), 3 increment (adds its argument, a\n"
                 "decimal number, default 1, to a counter and returns the new value) and\n"
@@ -806,7 +813,10 @@ static const cli_verb rr_verbs[] = {
                 "  --udp, --tcp      transport (default UDP)\n"
                 "  --port P          port to listen on (default 7899; 0: any free port)\n"
                 "  --bind HOST       local address (default: every IPv6 and IPv4 address)\n"
-                "  --loops N         UDP: N loop threads sharing the port (SO_REUSEPORT)\n",
+                "  --loops N         UDP: N loop threads sharing the port (SO_REUSEPORT)\n"
+                "  --spin US         low-latency mode: each loop thread polls without\n"
+                "                    sleeping for US microseconds after its last request\n"
+                "                    (a core per loop while it spins; default 0)\n",
         .run = rr_serve,
     },
     {
