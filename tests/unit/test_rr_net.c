@@ -720,7 +720,8 @@ static void soak_history_bounded(void **state)
     struct tally t = {0};
     uint64_t mem_warm = 0;
     /* Many calls in flight: RR's implicit acks, RRA's acks and at-most-once R markers all
-     * flow through the history. RR_SOAK_CALLS=1000000 makes this the long soak. */
+     * flow through the history. RR_SOAK_CALLS=1000000 makes this the long soak (CTest's
+     * test_rr_soak). */
     const int calls = getenv("RR_SOAK_CALLS") ? atoi(getenv("RR_SOAK_CALLS")) : 30000;
     int started = 0;
     while (t.done < calls) {
