@@ -591,7 +591,8 @@ static void run_direct(mwi_loop *L)
         bool spin = L->cfg.spin_ns && now - last < L->cfg.spin_ns;
         int rc = udp_receive(L, spin ? 0 : now + tick);
         if (rc == 0) {
-            last = mw_now_ns();
+            if (L->cfg.spin_ns)
+                last = mw_now_ns(); /* the spin goes on this long after this request */
             streak++;
         } else if (rc != MW_EAGAIN && rc != MW_ETIMEDOUT) {
             /* A socket error: let the poll wait for the socket to recover, as on_udp does. */
