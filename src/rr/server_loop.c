@@ -12,10 +12,11 @@
  *
  * A server's UDP loop thread goes one step further while no job is out with a worker
  * (run_direct): with nothing to wait for but datagrams, it waits in the receive itself,
- * one recvmsg (or recvmmsg) and one sendto per call and no epoll_wait, and runs the
+ * one recvfrom (or recvmmsg) and one sendto per call and no epoll_wait, and runs the
  * history's timer itself. Once a request goes to a worker it hands over to libuv, whose
- * uv_async brings the completion, until no job is out again. A stop request wakes the
- * blocked receive by shutting down the socket's reading side.
+ * uv_async brings the completion, until no job is out again (so the low-latency spin
+ * covers handlers on the loop thread only). A stop request wakes the blocked receive by
+ * shutting down the socket's reading side.
  */
 #include <stdlib.h>
 #include <string.h>
