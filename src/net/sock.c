@@ -59,7 +59,9 @@ static int set_rcvtimeo(int fd, uint64_t *cache, uint64_t us)
     return 0;
 }
 
-int mwi_rx_next(mwi_rx *rx)
+/* Prepares the next attempt: waits in ppoll if that is the mode now, or sets the socket's
+ * timeout if the cached one does not fit; sets rx->flags. */
+static int rx_next(mwi_rx *rx)
 {
     if (rx->poll) {
         int rc = mwi_wait(rx->fd, POLLIN, rx->deadline);
@@ -78,7 +80,7 @@ int mwi_rx_next(mwi_rx *rx)
     uint64_t left = rx->deadline - now;
     if (left < MWI_RX_KERNEL_MIN_NS) {
         rx->poll = true;
-        return mwi_rx_next(rx);
+        return rx_next(rx);
     }
     /* The longest kernel timeout that cannot end after the deadline (sock.h). */
     uint64_t most = (left - 2 * JIFFY_NS) / 9 * 8 / 1000;
@@ -89,13 +91,31 @@ int mwi_rx_next(mwi_rx *rx)
     return set_rcvtimeo(rx->fd, rx->timeo_us, most - most / 16);
 }
 
-int mwi_rx_empty(mwi_rx *rx)
+/* The attempt found nothing: MW_ETIMEDOUT if it was the last look before the deadline,
+ * else 0 (and later attempts wait in ppoll). */
+static int rx_empty(mwi_rx *rx)
 {
     if ((rx->flags & MSG_DONTWAIT) && rx->deadline != MWI_NO_DEADLINE &&
         mw_now_ns() >= rx->deadline)
         return MW_ETIMEDOUT;
     rx->poll = true;
     return 0;
+}
+
+int mwi_rx_run(mwi_rx *rx, mwi_rx_attempt_fn attempt, void *ctx)
+{
+    for (;;) {
+        int rc = rx_next(rx);
+        if (rc)
+            return rc;
+        rc = attempt(ctx, rx->flags);
+        if (rc == MWI_INTERRUPTED)
+            continue; /* the next round computes the time left */
+        if (rc != MW_EAGAIN)
+            return rc;
+        if ((rc = rx_empty(rx)) != 0)
+            return rc;
+    }
 }
 
 int mwi_errno(void) { return mw_error_from_errno(errno); }

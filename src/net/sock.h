@@ -49,11 +49,10 @@ struct mw_udp {
  *
  * After an attempt that found nothing (the kernel's timeout ran out, or someone made the
  * descriptor non-blocking) the rest of the wait is in ppoll, so a deadline is never
- * overshot and never busy-waited. After EINTR the caller calls mwi_rx_next again, which
- * computes the time left anew.
+ * overshot and never busy-waited. After EINTR the next attempt computes the time left
+ * anew.
  *
- * Use: fill fd, deadline, timeo_us; loop { mwi_rx_next; recv(..., rx.flags | ...);
- * EINTR: again; EAGAIN: mwi_rx_empty, then again }.
+ * Use: fill fd, deadline and timeo_us, and hand mwi_rx_run the receive to attempt.
  */
 typedef struct mwi_rx {
     int fd;             /* the socket, in blocking mode */
@@ -67,13 +66,12 @@ typedef struct mwi_rx {
  * of at least a millisecond remains after the margins). */
 #define MWI_RX_KERNEL_MIN_NS (25u * 1000000u)
 
-/* Prepares the next attempt: waits in ppoll if that is the mode now, or sets the socket's
- * timeout if the cached one does not fit; sets rx->flags. 0, MW_ETIMEDOUT, MW_ECLOSED,
- * or the error of setsockopt. */
-int mwi_rx_next(mwi_rx *rx);
-/* The attempt found nothing (EAGAIN): MW_ETIMEDOUT if it was the last look before the
- * deadline, else 0 (and later attempts wait in ppoll). */
-int mwi_rx_empty(mwi_rx *rx);
+/* One receive attempt: flags is 0 (block, under the socket's timeout) or MSG_DONTWAIT.
+ * Returns 0, MWI_INTERRUPTED after a signal, MW_EAGAIN when nothing came, or an error. */
+typedef int (*mwi_rx_attempt_fn)(void *ctx, int flags);
+/* Makes attempts until one receives or fails, or the deadline passes (MW_ETIMEDOUT);
+ * MW_ECLOSED for a closed descriptor, or the error of setsockopt. */
+int mwi_rx_run(mwi_rx *rx, mwi_rx_attempt_fn attempt, void *ctx);
 
 /* The mw_now_ns() instant timeout_ms from now; MWI_NO_DEADLINE for a negative timeout. */
 uint64_t mwi_deadline(int timeout_ms);

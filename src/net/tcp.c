@@ -252,21 +252,23 @@ static int read_once(mw_tcp *c, void *buf, size_t cap, size_t *got, int flags)
 
 /* One read of at least one byte by the deadline: as read_once, MW_ETIMEDOUT instead of
  * MW_EAGAIN. */
+struct read_args {
+    mw_tcp *c;
+    void *buf;
+    size_t cap, *got;
+};
+
+static int read_attempt(void *ctx, int flags)
+{
+    struct read_args *a = ctx;
+    return read_once(a->c, a->buf, a->cap, a->got, flags);
+}
+
 static int read_until(mw_tcp *c, void *buf, size_t cap, size_t *got, uint64_t deadline)
 {
     mwi_rx rx = {.fd = c->fd, .deadline = deadline, .timeo_us = &c->rcvtimeo_us};
-    for (;;) {
-        int rc = mwi_rx_next(&rx);
-        if (rc)
-            return rc;
-        rc = read_once(c, buf, cap, got, rx.flags);
-        if (rc == MWI_INTERRUPTED)
-            continue; /* the next round computes the time left */
-        if (rc != MW_EAGAIN)
-            return rc;
-        if ((rc = mwi_rx_empty(&rx)) != 0)
-            return rc;
-    }
+    struct read_args a = {c, buf, cap, got};
+    return mwi_rx_run(&rx, read_attempt, &a);
 }
 
 int mwi_tcp_read_exact_until(mw_tcp *c, void *buf, size_t n, uint64_t deadline)

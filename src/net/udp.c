@@ -188,6 +188,19 @@ static int try_recv(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from, 
     return 0;
 }
 
+struct recv_args {
+    mw_udp *s;
+    void *buf;
+    size_t cap, *n;
+    mw_addr *from;
+};
+
+static int recv_attempt(void *ctx, int flags)
+{
+    struct recv_args *a = ctx;
+    return try_recv(a->s, a->buf, a->cap, a->n, a->from, flags);
+}
+
 /* The receive of mw_udp_recvfrom and mw_udp_recv_until, against a deadline. */
 static int recv_until(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from,
                       uint64_t deadline)
@@ -199,17 +212,8 @@ static int recv_until(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from
         return rc;
     }
     mwi_rx rx = {.fd = s->fd, .deadline = deadline, .timeo_us = &s->rcvtimeo_us};
-    for (;;) {
-        if ((rc = mwi_rx_next(&rx)) != 0)
-            return rc;
-        rc = try_recv(s, buf, cap, n, from, rx.flags);
-        if (rc == MWI_INTERRUPTED)
-            continue; /* the next round computes the time left */
-        if (rc != MW_EAGAIN)
-            return rc;
-        if ((rc = mwi_rx_empty(&rx)) != 0)
-            return rc;
-    }
+    struct recv_args a = {s, buf, cap, n, from};
+    return mwi_rx_run(&rx, recv_attempt, &a);
 }
 
 int mw_udp_recvfrom(mw_udp *s, void *buf, size_t cap, size_t *n, mw_addr *from)
@@ -266,6 +270,18 @@ static int recv_batch(mw_udp *s, mwi_dgram *v, size_t n, size_t *got, int flags)
     return 0;
 }
 
+struct batch_args {
+    mw_udp *s;
+    mwi_dgram *v;
+    size_t n, *got;
+};
+
+static int batch_attempt(void *ctx, int flags)
+{
+    struct batch_args *a = ctx;
+    return recv_batch(a->s, a->v, a->n, a->got, flags);
+}
+
 int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got)
 {
     return mwi_udp_recv_many_until(s, v, n, got, 0);
@@ -285,17 +301,8 @@ int mwi_udp_recv_many_until(mw_udp *s, mwi_dgram *v, size_t n, size_t *got,
         return rc;
     }
     mwi_rx rx = {.fd = s->fd, .deadline = deadline, .timeo_us = &s->rcvtimeo_us};
-    for (;;) {
-        if ((rc = mwi_rx_next(&rx)) != 0)
-            return rc;
-        rc = recv_batch(s, v, n, got, rx.flags);
-        if (rc == MWI_INTERRUPTED)
-            continue; /* the next round computes the time left */
-        if (rc != MW_EAGAIN)
-            return rc;
-        if ((rc = mwi_rx_empty(&rx)) != 0)
-            return rc;
-    }
+    struct batch_args a = {s, v, n, got};
+    return mwi_rx_run(&rx, batch_attempt, &a);
 }
 
 void mwi_udp_wake_receivers(mw_udp *s)
