@@ -13,6 +13,9 @@
  * Each client times every call; calls/s is the clients' calls over the interval, p50 and
  * p99 come from one histogram of all calls (log-linear, 1/64 resolution). Every reply is
  * checked against the request; a wrong or missing reply is an error, counted and shown.
+ * CPU time per call is what the client and the server processes (every thread of both)
+ * used over the interval, over its calls: the client reads its own clock and the
+ * server's (clock_getcpuclockid). Time another process holds the CPU counts for nobody.
  *
  * Runs go round the cells (run 1 of every cell, then run 2...), so a burst of load from
  * elsewhere on the machine lands on several cells rather than on one. A table gives each
@@ -162,8 +165,9 @@ typedef struct cell {
     char why[MWB_WHY];
     int runs;                                                       /* runs done */
     double cps[MWB_MAX_RUNS], p50[MWB_MAX_RUNS], p99[MWB_MAX_RUNS]; /* calls/s; us */
-    uint64_t errors;                       /* failed calls, over all runs */
-    mwb_summary cps_sum, p50_sum, p99_sum; /* of cps, p50 and p99 */
+    double cpu[MWB_MAX_RUNS]; /* us of CPU per call, client and server processes together */
+    uint64_t errors;                                /* failed calls, over all runs */
+    mwb_summary cps_sum, p50_sum, p99_sum, cpu_sum; /* of cps, p50, p99 and cpu */
 } cell;
 
 #define MAX_CELLS 128
@@ -264,7 +268,7 @@ static cell *find_cell(const scenario *sc, int op, const char *row)
 /* What the client process sends back to the driver. */
 typedef struct result {
     int ok;
-    double cps, p50_us, p99_us;
+    double cps, p50_us, p99_us, cpu_us;
     uint64_t calls, errors;
     char why[MWB_WHY];
 } result;
@@ -280,6 +284,23 @@ typedef struct client_thread {
 } client_thread;
 
 static uint64_t g_t_start; /* the timed part's start, set by the barrier's last thread */
+/* CPU time of the client process and of the server process at g_t_start (ns). */
+static clockid_t g_server_clock;
+static uint64_t g_cpu_start;
+
+static uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    if (clock_gettime(id, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time used so far by this (client) process and the server process together. */
+static uint64_t cpu_both_ns(void)
+{
+    return clock_ns(CLOCK_PROCESS_CPUTIME_ID) + clock_ns(g_server_clock);
+}
 
 static uint64_t now_ns(void)
 {
@@ -318,8 +339,10 @@ static void *client_main(void *arg)
                 t->errors++;
     }
     /* Everyone meets here, failed or not, so the others are not left waiting. */
-    if (pthread_barrier_wait(t->barrier) == PTHREAD_BARRIER_SERIAL_THREAD)
+    if (pthread_barrier_wait(t->barrier) == PTHREAD_BARRIER_SERIAL_THREAD) {
+        g_cpu_start = cpu_both_ns();
         g_t_start = now_ns();
+    }
     pthread_barrier_wait(t->barrier);
     if (!t->failed) {
         t->errors = 0;
@@ -349,9 +372,16 @@ static void pin(int place, bool server)
 }
 
 /* The client process: runs the clients, writes a result to fd. */
-static void client_process(const cell *c, uint16_t port, int fd)
+static void client_process(const cell *c, uint16_t port, pid_t server, int fd)
 {
     result r = {0};
+    /* The server's CPU clock: the CPU time of all its threads, read from here. */
+    if (clock_getcpuclockid(server, &g_server_clock) != 0) {
+        mwb_fail(r.why, "clock_getcpuclockid of the server failed");
+        if (write(fd, &r, sizeof r) < 0)
+            _exit(1);
+        _exit(1);
+    }
     int n = c->sc->clients;
     client_thread t[MANY];
     pthread_t tid[MANY];
@@ -379,6 +409,8 @@ static void client_process(const cell *c, uint16_t port, int fd)
     uint64_t t_end = 0;
     for (int i = 0; i < n; i++) {
         pthread_join(tid[i], NULL);
+        if (i == n - 1)
+            r.cpu_us = (double)(cpu_both_ns() - g_cpu_start) / 1000.0;
         if (t[i].failed && !r.why[0])
             snprintf(r.why, sizeof r.why, "%s", t[i].why);
         hmerge(&all[0], t[i].h);
@@ -395,6 +427,7 @@ static void client_process(const cell *c, uint16_t port, int fd)
         r.cps = (double)r.calls / ((double)(t_end - g_t_start) / 1e9);
         r.p50_us = hquantile(&all[0], 0.50) / 1000.0;
         r.p99_us = hquantile(&all[0], 0.99) / 1000.0;
+        r.cpu_us /= (double)r.calls;
     }
 out:
     free(all);
@@ -480,7 +513,7 @@ static void measure(cell *c, int run)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         close(cp[0]);
         pin(c->sc->place, false);
-        client_process(c, port, cp[1]);
+        client_process(c, port, server, cp[1]);
     }
     close(cp[1]);
     cp[1] = -1;
@@ -497,6 +530,7 @@ static void measure(cell *c, int run)
     c->cps[run] = r.cps;
     c->p50[run] = r.p50_us;
     c->p99[run] = r.p99_us;
+    c->cpu[run] = r.cpu_us;
     c->errors += r.errors;
     c->runs = run + 1;
     goto done;
@@ -576,13 +610,20 @@ static const cell *floor_of(const cell *c)
 
 static void print_tables(void)
 {
-    static const int widths[] = {25, 24, 24, 10};
-    static const char *const heads[] = {"", "calls/s (min .. max)", "p50 us (min .. max)",
-                                        "p99 us (min .. max)", "floor/this"};
-    static const char *const heads_md[] = {"system", "calls/s (min .. max)",
-                                           "p50 µs (min .. max)", "p99 µs (min .. max)",
+    static const int widths[] = {25, 24, 24, 22, 10};
+    static const char *const heads[] = {"",
+                                        "calls/s (min .. max)",
+                                        "p50 us (min .. max)",
+                                        "p99 us (min .. max)",
+                                        "CPU us/call (min..max)",
+                                        "floor/this"};
+    static const char *const heads_md[] = {"system",
+                                           "calls/s (min .. max)",
+                                           "p50 µs (min .. max)",
+                                           "p99 µs (min .. max)",
+                                           "CPU µs/call (min .. max)",
                                            "floor/this"};
-    mwb_table t = {g_markdown, 44, widths, 4};
+    mwb_table t = {g_markdown, 44, widths, 5};
     for (size_t s = 0; s < N_SCENARIOS; s++) {
         const scenario *sc = &scenarios[s];
         for (int op = MWB_OP_NULL; op <= (sc->echo ? MWB_OP_ECHO : MWB_OP_NULL); op++) {
@@ -604,7 +645,7 @@ static void print_tables(void)
                     mwb_table_skipped(&t, c->label, c->why);
                     continue;
                 }
-                char fr[32] = "", a[64], b[64], d[64], note[48];
+                char fr[32] = "", a[64], b[64], d[64], e[64], note[48];
                 mwb_summary r;
                 const cell *f = floor_of(c);
                 if (f && ratio(f, c, false, &r))
@@ -612,7 +653,8 @@ static void print_tables(void)
                 snprintf(note, sizeof note, "%llu failed calls", (unsigned long long)c->errors);
                 const char *cells[] = {mwb_fmt_summary(a, sizeof a, 0, "", c->cps_sum),
                                        mwb_fmt_summary(b, sizeof b, 1, "", c->p50_sum),
-                                       mwb_fmt_summary(d, sizeof d, 1, "", c->p99_sum), fr};
+                                       mwb_fmt_summary(d, sizeof d, 1, "", c->p99_sum),
+                                       mwb_fmt_summary(e, sizeof e, 1, "", c->cpu_sum), fr};
                 mwb_table_row(&t, c->label, cells, c->errors ? note : NULL);
             }
         }
@@ -698,17 +740,36 @@ static bool ratio_by_p50(const cell *a, const cell *b, mwb_summary *r)
     return true;
 }
 
+/*
+ * The same comparison read from the CPU time per call (both processes, every thread): for
+ * a calls/s ratio a/b, cpu(b)/cpu(a). Time another process holds the CPU is nobody's CPU
+ * time here, so this is the steadiest reading of the work a call costs; it says nothing
+ * of waiting (a wake-up across CPUs) and would count a spin as work, so the spinning rows
+ * and the loop-scaling row (which is about using more CPU) have none.
+ */
+static bool ratio_by_cpu(const cell *a, const cell *b, mwb_summary *r)
+{
+    if (!usable(a) || !usable(b) || a->params.spin_us || b->params.spin_us ||
+        a->params.loops != b->params.loops)
+        return false;
+    int n = a->runs < b->runs ? a->runs : b->runs;
+    *r = mwb_ratio(b->cpu, a->cpu, n);
+    return true;
+}
+
 static void print_targets(void)
 {
     printf(
         "\nThe issue's targets: ratios in this run (median of the per-run ratios, min .. "
-        "max);\n'by p50' reads a 1-client calls/s ratio from the median latencies instead\n");
+        "max);\n'by p50' reads a 1-client calls/s ratio from the median latencies instead, "
+        "'by CPU'\nfrom the CPU time per call (client and server processes together)\n");
     if (g_markdown)
-        printf("\n| cells | work | ratio | median (min .. max) | target | | by p50 | |\n"
-               "|---|---|---|---:|---|---|---:|---|\n");
+        printf("\n| cells | work | ratio | median (min .. max) | target | | by p50 | | by CPU "
+               "| |\n|---|---|---|---:|---|---|---:|---|---:|---|\n");
     else
-        printf("  %-8s %-5s %-38s %22s %9s %7s %22s\n", "cells", "work", "ratio",
-               "median (min .. max)", "target", "", "by p50 (min .. max)");
+        printf("  %-8s %-5s %-38s %22s %9s %7s %22s %7s %22s\n", "cells", "work", "ratio",
+               "median (min .. max)", "target", "", "by p50 (min .. max)", "",
+               "by CPU (min .. max)");
     for (size_t i = 0; i < N_TARGETS; i++) {
         const target *t = &targets[i];
         const scenario *sc = find_scenario(t->sc);
@@ -716,8 +777,8 @@ static void print_targets(void)
         if (!a || !b || !a->selected || !b->selected)
             continue;
         mwb_summary m;
-        char r[64] = "n/a", rp[64] = "", goal[16];
-        const char *verdict = "", *verdict_p = "";
+        char r[64] = "n/a", rp[64] = "", rc[64] = "", goal[16];
+        const char *verdict = "", *verdict_p = "", *verdict_c = "";
         snprintf(goal, sizeof goal, "%s %.2f", t->at_most ? "<=" : ">=", t->goal);
         if (ratio(a, b, t->p50, &m)) {
             mwb_fmt_summary(r, sizeof r, 2, "", m);
@@ -729,13 +790,18 @@ static void print_targets(void)
             verdict_p =
                 (t->at_most ? m.median <= t->goal : m.median >= t->goal) ? "met" : "MISSED";
         }
+        if (!t->p50 && ratio_by_cpu(a, b, &m)) {
+            mwb_fmt_summary(rc, sizeof rc, 2, "", m);
+            verdict_c =
+                (t->at_most ? m.median <= t->goal : m.median >= t->goal) ? "met" : "MISSED";
+        }
         const char *work = t->op == MWB_OP_NULL ? "null" : "echo";
         if (g_markdown)
-            printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", t->sc, work, t->what, r, goal,
-                   verdict, rp, verdict_p);
+            printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", t->sc, work,
+                   t->what, r, goal, verdict, rp, verdict_p, rc, verdict_c);
         else
-            printf("  %-8s %-5s %-38s %22s %9s %-7s %22s %s\n", t->sc, work, t->what, r, goal,
-                   verdict, rp, verdict_p);
+            printf("  %-8s %-5s %-38s %22s %9s %-7s %22s %-7s %22s %s\n", t->sc, work, t->what,
+                   r, goal, verdict, rp, verdict_p, rc, verdict_c);
     }
 }
 
@@ -750,7 +816,8 @@ static void usage(FILE *f)
         "usage: bench_rr [--runs N] [--ms MS] [--warmup MS] [--only SUBSTRING] [--markdown]\n"
         "       bench_rr --list\n"
         "\n"
-        "Calls/s and p50/p99 latency of Midway's request-reply protocol against raw\n"
+        "Calls/s, p50/p99 latency and CPU time per call of Midway's request-reply\n"
+        "protocol against raw\n"
         "UDP/TCP ping-pong, ONC RPC, ZeroMQ and NNG, 1 and %d clients, pinned to one\n"
         "CPU and to different CPUs. Defaults: --runs %d --ms %d --warmup %d (about two\n"
         "minutes); longer runs: --runs 9 --ms 1000. --only keeps the cells whose name\n"
@@ -847,6 +914,7 @@ int main(int argc, char **argv)
         c->cps_sum = mwb_summarise(c->cps, c->runs);
         c->p50_sum = mwb_summarise(c->p50, c->runs);
         c->p99_sum = mwb_summarise(c->p99, c->runs);
+        c->cpu_sum = mwb_summarise(c->cpu, c->runs);
     }
     print_tables();
     print_targets();
