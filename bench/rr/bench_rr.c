@@ -284,22 +284,20 @@ typedef struct client_thread {
 } client_thread;
 
 static uint64_t g_t_start; /* the timed part's start, set by the barrier's last thread */
-/* CPU time of the client process and of the server process at g_t_start (ns). */
+/* CPU time of the client process and the server process together (ns) at the start and
+ * at the end of the timed part, read by the barriers' last threads; 0 if a clock could
+ * not be read (the server gone). */
 static clockid_t g_server_clock;
-static uint64_t g_cpu_start;
+static uint64_t g_cpu_start, g_cpu_end;
 
-static uint64_t clock_ns(clockid_t id)
-{
-    struct timespec ts;
-    if (clock_gettime(id, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* CPU time used so far by this (client) process and the server process together. */
 static uint64_t cpu_both_ns(void)
 {
-    return clock_ns(CLOCK_PROCESS_CPUTIME_ID) + clock_ns(g_server_clock);
+    struct timespec a, b;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a) != 0 ||
+        clock_gettime(g_server_clock, &b) != 0)
+        return 0;
+    return (uint64_t)(a.tv_sec + b.tv_sec) * 1000000000u + (uint64_t)a.tv_nsec +
+           (uint64_t)b.tv_nsec;
 }
 
 static uint64_t now_ns(void)
@@ -358,8 +356,12 @@ static void *client_main(void *arg)
             }
         }
         t->t_end = now;
-        c->sys->close(h);
     }
+    /* Everyone meets again, so the CPU time taken stops before any connection closes. */
+    if (pthread_barrier_wait(t->barrier) == PTHREAD_BARRIER_SERIAL_THREAD)
+        g_cpu_end = cpu_both_ns();
+    if (!t->failed)
+        c->sys->close(h);
     free(reply);
     return NULL;
 }
@@ -409,8 +411,6 @@ static void client_process(const cell *c, uint16_t port, pid_t server, int fd)
     uint64_t t_end = 0;
     for (int i = 0; i < n; i++) {
         pthread_join(tid[i], NULL);
-        if (i == n - 1)
-            r.cpu_us = (double)(cpu_both_ns() - g_cpu_start) / 1000.0;
         if (t[i].failed && !r.why[0])
             snprintf(r.why, sizeof r.why, "%s", t[i].why);
         hmerge(&all[0], t[i].h);
@@ -419,6 +419,8 @@ static void client_process(const cell *c, uint16_t port, pid_t server, int fd)
         if (t[i].t_end > t_end)
             t_end = t[i].t_end;
     }
+    if (!r.why[0] && (g_cpu_start == 0 || g_cpu_end < g_cpu_start))
+        snprintf(r.why, sizeof r.why, "the CPU clocks could not be read (server gone?)");
     if (!r.why[0] && r.calls == 0)
         snprintf(r.why, sizeof r.why, "no call succeeded (%llu failed)",
                  (unsigned long long)r.errors);
@@ -427,7 +429,7 @@ static void client_process(const cell *c, uint16_t port, pid_t server, int fd)
         r.cps = (double)r.calls / ((double)(t_end - g_t_start) / 1e9);
         r.p50_us = hquantile(&all[0], 0.50) / 1000.0;
         r.p99_us = hquantile(&all[0], 0.99) / 1000.0;
-        r.cpu_us /= (double)r.calls;
+        r.cpu_us = (double)(g_cpu_end - g_cpu_start) / 1000.0 / (double)r.calls;
     }
 out:
     free(all);

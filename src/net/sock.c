@@ -47,7 +47,7 @@ int mwi_wait(int fd, short events, uint64_t deadline)
 /* The coarsest jiffy: HZ=100. */
 #define JIFFY_NS 10000000u
 
-static int set_rcvtimeo(int fd, uint64_t *cache, uint64_t us)
+int mwi_set_rcvtimeo(int fd, uint64_t *cache, uint64_t us)
 {
     if (*cache == us)
         return 0;
@@ -70,7 +70,7 @@ static int rx_next(mwi_rx *rx)
     }
     if (rx->deadline == MWI_NO_DEADLINE) {
         rx->flags = 0;
-        return set_rcvtimeo(rx->fd, rx->timeo_us, 0); /* 0: no timeout */
+        return mwi_set_rcvtimeo(rx->fd, rx->timeo_us, 0); /* 0: no timeout */
     }
     uint64_t now = mw_now_ns();
     if (now >= rx->deadline) {
@@ -88,7 +88,7 @@ static int rx_next(mwi_rx *rx)
     rx->flags = 0;
     if (have != 0 && have <= most && have >= most - most / 8)
         return 0;
-    return set_rcvtimeo(rx->fd, rx->timeo_us, most - most / 16);
+    return mwi_set_rcvtimeo(rx->fd, rx->timeo_us, most - most / 16);
 }
 
 /* The attempt found nothing: MW_ETIMEDOUT if it was the last look before the deadline,

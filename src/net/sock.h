@@ -73,6 +73,10 @@ typedef int (*mwi_rx_attempt_fn)(void *ctx, int flags);
  * MW_ECLOSED for a closed descriptor, or the error of setsockopt. */
 int mwi_rx_run(mwi_rx *rx, mwi_rx_attempt_fn attempt, void *ctx);
 
+/* Sets SO_RCVTIMEO on fd to us microseconds (0: none) unless *cache says it already is;
+ * updates *cache. 0 or the error of setsockopt. */
+int mwi_set_rcvtimeo(int fd, uint64_t *cache, uint64_t us);
+
 /* The mw_now_ns() instant timeout_ms from now; MWI_NO_DEADLINE for a negative timeout. */
 uint64_t mwi_deadline(int timeout_ms);
 /* Waits until fd has one of events (POLLERR and POLLHUP count as ready: the next call on
@@ -124,18 +128,19 @@ typedef struct mwi_dgram {
  */
 int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got);
 /*
- * The same, waiting until deadline (an mw_now_ns() instant; 0: do not wait) for the first
- * datagram, in the receive itself (recvmsg, or recvmmsg with MSG_WAITFORONE, under
- * SO_RCVTIMEO; see mwi_rx): for a loop thread that has nothing else to wait for, one
- * system call where a readiness wait and a receive were two. The descriptor must be in
- * blocking mode. MW_ETIMEDOUT when nothing came by the deadline; after
- * mwi_udp_wake_receivers, 0 with one empty datagram whose sender is unset.
+ * The same, waiting up to wait_ms (0: not at all) for the first datagram in the receive
+ * itself (recvfrom, or recvmmsg with MSG_WAITFORONE, under SO_RCVTIMEO): for a loop thread
+ * that has nothing else to wait for, one system call where a readiness wait and a receive
+ * were two. The wait is the kernel's timeout alone, so it may end a jiffy early or a few
+ * milliseconds late: for a loop's periodic work, not for a caller's deadline (that is
+ * mwi_rx). The descriptor must be in blocking mode. MW_EAGAIN when nothing came; after
+ * mwi_udp_wake_receivers, at once 0 with one empty datagram whose sender is unset.
  */
-int mwi_udp_recv_many_until(mw_udp *s, mwi_dgram *v, size_t n, size_t *got,
-                            uint64_t deadline);
-/* From any thread: ends the receives blocked on s, now and for good (the socket takes no
- * more datagrams; sends still work). For stopping a loop thread blocked in
- * mwi_udp_recv_many_until. Linux. */
+int mwi_udp_recv_many_wait(mw_udp *s, mwi_dgram *v, size_t n, size_t *got, int wait_ms);
+/* From any thread: ends a receive of mwi_udp_recv_many_wait blocked on s, and makes every
+ * later one return at once (shutdown of the reading side; datagrams may still queue, and
+ * sends still work). For stopping a loop thread. Linux; other receives of the socket
+ * (mwi_rx's waits in ppoll) do not see it. */
 void mwi_udp_wake_receivers(mw_udp *s);
 
 /* mw_tcp_read_exact and mw_tcp_write_all against an absolute deadline, so the UTF

@@ -270,46 +270,35 @@ static int recv_batch(mw_udp *s, mwi_dgram *v, size_t n, size_t *got, int flags)
     return 0;
 }
 
-struct batch_args {
-    mw_udp *s;
-    mwi_dgram *v;
-    size_t n, *got;
-};
-
-static int batch_attempt(void *ctx, int flags)
-{
-    struct batch_args *a = ctx;
-    return recv_batch(a->s, a->v, a->n, a->got, flags);
-}
-
 int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got)
 {
-    return mwi_udp_recv_many_until(s, v, n, got, 0);
+    return mwi_udp_recv_many_wait(s, v, n, got, 0);
 }
 
-int mwi_udp_recv_many_until(mw_udp *s, mwi_dgram *v, size_t n, size_t *got,
-                            uint64_t deadline)
+int mwi_udp_recv_many_wait(mw_udp *s, mwi_dgram *v, size_t n, size_t *got, int wait_ms)
 {
-    if (n == 0)
+    if (n == 0 || wait_ms < 0)
         return MW_EINVAL;
     if (n > MWI_RECV_MANY_MAX)
         n = MWI_RECV_MANY_MAX;
-    int rc;
-    if (deadline == 0) {
-        while ((rc = recv_batch(s, v, n, got, MSG_DONTWAIT)) == MWI_INTERRUPTED)
-            ;
-        return rc;
+    int rc, flags = MSG_DONTWAIT;
+    if (wait_ms > 0) {
+        if ((rc = mwi_set_rcvtimeo(s->fd, &s->rcvtimeo_us, (uint64_t)wait_ms * 1000u)) != 0)
+            return rc;
+        flags = 0;
     }
-    mwi_rx rx = {.fd = s->fd, .deadline = deadline, .timeo_us = &s->rcvtimeo_us};
-    struct batch_args a = {s, v, n, got};
-    return mwi_rx_run(&rx, batch_attempt, &a);
+    /* After a signal, wait again for the whole time: a loop's tick, not a deadline. */
+    while ((rc = recv_batch(s, v, n, got, flags)) == MWI_INTERRUPTED)
+        ;
+    return rc;
 }
 
 void mwi_udp_wake_receivers(mw_udp *s)
 {
     /* Shutting down the reading side of a UDP socket, connected or not, ends every
      * blocked receive (they return 0) on Linux, which reports ENOTCONN for an unconnected
-     * socket but wakes the waiters all the same. Sends go on working. */
+     * socket but wakes the waiters all the same. A receive that passes MSG_DONTWAIT still
+     * finds nothing (EAGAIN). Sends go on working. */
     (void)shutdown(s->fd, SHUT_RD);
 }
 

@@ -193,9 +193,13 @@ void mw_rr_server_destroy(mw_rr_server *s)
     /* Handlers still running finish and hand their jobs back to the loops, which are
      * still running and send the replies; then the loops stop. */
     mwi_pool_stop(s->dispatch.pool);
+    /* Every loop is asked first, so they wind down together rather than one by one. */
+    for (int i = 0; i < s->nloops; i++) {
+        if (s->loops[i].thread)
+            mwi_loop_request_stop(&s->loops[i]);
+    }
     for (int i = 0; i < s->nloops; i++) {
         if (s->loops[i].thread) {
-            mwi_loop_request_stop(&s->loops[i]);
             mw_thread_join(s->loops[i].thread);
             s->loops[i].thread = NULL;
         }

@@ -14,9 +14,8 @@
  * (run_direct): with nothing to wait for but datagrams, it waits in the receive itself,
  * one recvfrom (or recvmmsg) and one sendto per call and no epoll_wait, and runs the
  * history's timer itself. Once a request goes to a worker it hands over to libuv, whose
- * uv_async brings the completion, until no job is out again (so the low-latency spin
- * covers handlers on the loop thread only). A stop request wakes the blocked receive by
- * shutting down the socket's reading side.
+ * uv_async brings the completion, until no job is out again. A stop request wakes the
+ * blocked receive by shutting down the socket's reading side.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -462,9 +461,9 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ---- UDP --------------------------------------------------------------------------- */
 
-/* Receives what is queued (waiting for it until deadline, 0: not at all) and feeds it to
- * the state machine. 0, or the receive's error. */
-static int udp_receive(mwi_loop *L, uint64_t deadline)
+/* Receives what is queued (waiting up to wait_ms for it; 0: not at all) and feeds it to
+ * the state machine. 0, or the receive's error (MW_EAGAIN: nothing came). */
+static int udp_receive(mwi_loop *L, int wait_ms)
 {
     /* One system call per event, and none to find the queue empty: the poll is
      * level-triggered, so more waiting brings the loop straight back. recvmmsg costs more
@@ -474,13 +473,14 @@ static int udp_receive(mwi_loop *L, uint64_t deadline)
      * batch is handled. */
     mwi_dgram v[RX_BATCH];
     size_t want = 1, got;
-    if (L->rx_batch || ++L->rx_probe % RX_PROBE == 0)
+    if (L->rx_batch || L->rx_probe % RX_PROBE == RX_PROBE - 1)
         want = RX_BATCH;
     for (size_t i = 0; i < want; i++)
         v[i].buf = L->rx + i * RX_CAP;
-    int rc = mwi_udp_recv_many_until(L->udp, v, want, &got, deadline);
+    int rc = mwi_udp_recv_many_wait(L->udp, v, want, &got, wait_ms);
     if (rc != 0)
         return rc;
+    L->rx_probe++; /* counts receives that found something, not a spin's empty looks */
     L->events++;
     if (want > 1)
         L->rx_batch = got > 1;
@@ -553,13 +553,11 @@ static void on_wake(uv_async_t *a)
     drain_done(L);
 }
 
-/* The UDP loop of a server thread (see the top of the file). The blocking receive is
- * bounded by TICK_MS from now, so the socket's receive timeout, once set, stays as it is
- * (mwi_rx). */
+/* The UDP loop of a server thread (see the top of the file). */
 static void run_direct(mwi_loop *L)
 {
     const uint64_t tick = (uint64_t)TICK_MS * 1000000u;
-    uint64_t now = mw_now_ns(), timer_due = now + tick, last = now;
+    uint64_t now = mw_now_ns(), timer_due = now + tick, last = now, seen = L->events;
     bool polled = true;  /* the socket is in libuv's epoll set */
     uint32_t streak = 0; /* receives in a row with no job sent out */
     for (;;) {
@@ -567,15 +565,25 @@ static void run_direct(mwi_loop *L)
             (void)uv_run(&L->uv, UV_RUN_DEFAULT); /* the async's stop closes every handle */
             return;
         }
+        /* Low-latency mode: look without sleeping while requests (or completions) keep
+         * coming. Only then is the clock read for it. */
+        bool spin = false;
+        if (L->cfg.spin_ns) {
+            now = mw_now_ns();
+            if (L->events != seen) {
+                seen = L->events;
+                last = now;
+            }
+            spin = now - last < L->cfg.spin_ns;
+        }
         if (L->jobs_out) {
             /* A worker has a job: its completion comes through the uv_async, and requests
              * meanwhile through the poll. */
             streak = 0;
             if (!polled && uv_poll_start(&L->udp_poll, UV_READABLE, on_udp) == 0)
                 polled = true;
-            if (!uv_run(&L->uv, UV_RUN_ONCE))
+            if (!uv_run(&L->uv, spin ? UV_RUN_NOWAIT : UV_RUN_ONCE))
                 return;
-            last = mw_now_ns();
             continue;
         }
         /* While every request is answered on this thread, the socket leaves the epoll
@@ -583,19 +591,18 @@ static void run_direct(mwi_loop *L)
          * of such requests, so that handlers on workers do not toggle it every call. */
         if (polled && streak >= DIRECT_STREAK && uv_poll_stop(&L->udp_poll) == 0)
             polled = false;
-        now = mw_now_ns();
+        if (!L->cfg.spin_ns)
+            now = mw_now_ns();
         if (now >= timer_due) {
             (void)mwi_rrs_timer(&L->sm, now);
             timer_due = now + tick;
         }
-        /* Low-latency mode: look without sleeping while requests keep coming. */
-        bool spin = L->cfg.spin_ns && now - last < L->cfg.spin_ns;
-        int rc = udp_receive(L, spin ? 0 : now + tick);
+        /* The wait is the kernel's receive timeout alone (set once, then left as it is),
+         * and the stop's wake-up ends it at once. */
+        int rc = udp_receive(L, spin ? 0 : TICK_MS);
         if (rc == 0) {
-            if (L->cfg.spin_ns)
-                last = mw_now_ns(); /* the spin goes on this long after this request */
             streak++;
-        } else if (rc != MW_EAGAIN && rc != MW_ETIMEDOUT) {
+        } else if (rc != MW_EAGAIN) {
             /* A socket error: let the poll wait for the socket to recover, as on_udp does. */
             streak = 0;
             if (!polled && uv_poll_start(&L->udp_poll, UV_READABLE, on_udp) == 0)
