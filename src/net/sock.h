@@ -122,7 +122,7 @@ typedef struct mwi_dgram {
 
 /*
  * For event loops: takes the datagrams already queued, up to n (at most
- * MWI_RECV_MANY_MAX), in one system call (recvmmsg; recvmsg for n == 1, which costs
+ * MWI_RECV_MANY_MAX), in one system call (recvmmsg; recvfrom for n == 1, which costs
  * less), never waiting. 0 with *got >= 1, MW_EAGAIN when none is queued, or the socket's
  * error.
  */
@@ -138,7 +138,7 @@ int mwi_udp_recv_many(mw_udp *s, mwi_dgram *v, size_t n, size_t *got);
  */
 int mwi_udp_recv_many_wait(mw_udp *s, mwi_dgram *v, size_t n, size_t *got, int wait_ms);
 /* From any thread: ends a receive of mwi_udp_recv_many_wait blocked on s, and makes every
- * later one return at once (shutdown of the reading side; datagrams may still queue, and
+ * later waiting one return at once (shutdown of the reading side; datagrams may still queue, and
  * sends still work). For stopping a loop thread. Linux; other receives of the socket
  * (mwi_rx's waits in ppoll) do not see it. */
 void mwi_udp_wake_receivers(mw_udp *s);
