@@ -221,7 +221,15 @@ typedef struct mw_rmi_adapter_opts {
     mw_rr_server_opts rr;     /* transport, threads, history bounds (zeroed: defaults) */
     const mw_addr *advertise; /* the address put in references; NULL: the bound address,
                                  a wildcard replaced by the loopback address */
+    int flags;                /* MW_RMI_INLINE, or 0 */
 } mw_rmi_adapter_opts;
+
+/* Adapter flag: servants' methods run on the adapter's loop thread (MW_RR_INLINE) instead
+ * of a worker thread, which saves two thread switches per call (about half a short call's
+ * time on loopback, docs/performance.md). Only for methods that never block: while one
+ * runs, the loop serves no other request, so a method that waits for anything, above all
+ * for a call to an object of the same adapter, stalls or deadlocks it. */
+#define MW_RMI_INLINE 0x1
 
 /* Creates an object adapter serving on `local` (port 0: any free port) once started.
  * The caller owns *out. Errors as mw_rr_server_create. */

@@ -290,9 +290,13 @@ int mw_rmi_adapter_create(mw_rmi_adapter **out, const mw_addr *local,
     }
     a->created_ms = mw_objref_process_time();
     a->next_number = FIRST_AUTO_NUMBER;
-    int rc = mw_rr_server_create(&a->rr, local, opts ? &opts->rr : NULL);
+    int flags = opts ? opts->flags : 0;
+    int rc = flags & ~MW_RMI_INLINE ? MW_EINVAL : 0;
     if (rc == 0)
-        rc = mw_rr_server_handle_any(a->rr, dispatch, a, 0);
+        rc = mw_rr_server_create(&a->rr, local, opts ? &opts->rr : NULL);
+    if (rc == 0)
+        rc = mw_rr_server_handle_any(a->rr, dispatch, a,
+                                     flags & MW_RMI_INLINE ? MW_RR_INLINE : 0);
     mw_addr bound;
     if (rc == 0)
         rc = mw_rr_server_addr(a->rr, &bound);

@@ -200,12 +200,12 @@ typedef struct fixture {
     account acc;
 } fixture;
 
-static void start_adapter(fixture *f, int transport)
+static void start_adapter_flags(fixture *f, int transport, int flags)
 {
     f->transport = transport;
     mw_addr local;
     assert_int_equal(mw_addr_parse(&local, "127.0.0.1:0", 0), 0);
-    mw_rmi_adapter_opts o = {.rr = {.transport = transport, .workers = 4}};
+    mw_rmi_adapter_opts o = {.rr = {.transport = transport, .workers = 4}, .flags = flags};
     assert_int_equal(mw_rmi_adapter_create(&f->adapter, &local, &o), 0);
     assert_int_equal(mw_arena_create(&f->arena, 0), 0);
     f->acc.adapter = f->adapter;
@@ -213,6 +213,11 @@ static void start_adapter(fixture *f, int transport)
                                            &account_servant, &f->acc, 0, &f->acc.ref, f->arena),
                      0);
     assert_int_equal(mw_rmi_adapter_start(f->adapter), 0);
+}
+
+static void start_adapter(fixture *f, int transport)
+{
+    start_adapter_flags(f, transport, 0);
 }
 
 static void stop_adapter(fixture *f)
@@ -231,10 +236,11 @@ static mw_rmi_proxy *open_proxy(const fixture *f, const mw_objref *ref, int time
 
 /* ---- calls ------------------------------------------------------------------------- */
 
-static void calls_over(int transport)
+/* flags: the adapter's (MW_RMI_INLINE runs the servant on the loop thread). */
+static void calls_over(int transport, int flags)
 {
     fixture f = {0};
-    start_adapter(&f, transport);
+    start_adapter_flags(&f, transport, flags);
     /* The reference names this process, its adapter and the interface. */
     mw_addr bound;
     assert_int_equal(mw_rmi_adapter_addr(f.adapter, &bound), 0);
@@ -300,13 +306,20 @@ static void calls_over(int transport)
 static void calls_udp(void **state)
 {
     (void)state;
-    calls_over(MW_RR_UDP);
+    calls_over(MW_RR_UDP, 0);
 }
 
 static void calls_tcp(void **state)
 {
     (void)state;
-    calls_over(MW_RR_TCP);
+    calls_over(MW_RR_TCP, 0);
+}
+
+static void calls_inline(void **state)
+{
+    (void)state;
+    calls_over(MW_RR_UDP, MW_RMI_INLINE);
+    calls_over(MW_RR_TCP, MW_RMI_INLINE);
 }
 
 /* ---- exceptions -------------------------------------------------------------------- */
@@ -881,8 +894,11 @@ static void options(void **state)
     mw_addr local, adv;
     assert_int_equal(mw_addr_parse(&local, "127.0.0.1:0", 0), 0);
     assert_int_equal(mw_addr_parse(&adv, "127.0.0.1:0", 0), 0);
-    mw_rmi_adapter_opts ao = {.advertise = &adv};
+    mw_rmi_adapter_opts ao = {.advertise = &adv, .flags = 0x100};
     fixture f = {.transport = MW_RR_UDP};
+    assert_int_equal(mw_rmi_adapter_create(&f.adapter, &local, &ao), MW_EINVAL);
+    assert_null(f.adapter);
+    ao.flags = 0;
     assert_int_equal(mw_rmi_adapter_create(&f.adapter, &local, &ao), 0);
     assert_int_equal(mw_arena_create(&f.arena, 0), 0);
     f.acc.adapter = f.adapter;
@@ -923,7 +939,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rr_catch_all),      cmocka_unit_test(calls_udp),
-        cmocka_unit_test(calls_tcp),         cmocka_unit_test(user_exceptions),
+        cmocka_unit_test(calls_tcp),         cmocka_unit_test(calls_inline),
+        cmocka_unit_test(user_exceptions),
         cmocka_unit_test(system_exceptions), cmocka_unit_test(dead_server),
         cmocka_unit_test(oneway_calls),      cmocka_unit_test(inheritance),
         cmocka_unit_test(export_numbers),    cmocka_unit_test(many_clients),
