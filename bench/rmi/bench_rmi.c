@@ -22,7 +22,10 @@
  * the min and max; the overhead is the median of the per-run ratios rmi / rr - 1 (the two
  * cases of a run were measured moments apart), with their min and max.
  *
- *   bench_rmi [--runs N] [--min-ms MS] [--cpu N|-1] [--only SUBSTRING] [--list]
+ *   bench_rmi [--runs N] [--min-ms MS] [--cpu N|-1] [--only SUBSTRING] [--inline] [--list]
+ *
+ * --inline runs the handlers of both sides on the loop thread instead (MW_RR_INLINE, and
+ * the adapter's MW_RMI_INLINE): what a short servant costs without the thread switches.
  *
  * Times on a busy machine wander; instruction counts do not. `bench_rmi --callgrind CASE
  * --iters N` makes N calls of one case without timing them, for valgrind's callgrind:
@@ -45,6 +48,8 @@
 #define MIN_MS_DEFAULT 50
 #define RUNS_DEFAULT 21 /* runs per case; the median of an odd count is a run */
 #define WORKERS 2       /* server worker threads, both sides */
+
+static bool g_inline; /* --inline: handlers on the loop thread, both sides */
 #define TARGET_PCT 5.0  /* the target for what the proxy adds */
 
 #define OP_NULL 1 /* the hand-written server's operations */
@@ -112,11 +117,12 @@ static int servers_start(servers *s, int transport)
     mw_addr_parse(&local, "127.0.0.1:0", 0);
     mw_rr_server_opts so = {.transport = transport, .workers = WORKERS};
     int rc = mw_rr_server_create(&s->rr, &local, &so);
-    rc = rc ? rc : mw_rr_server_handle(s->rr, OP_NULL, "null", rr_null, NULL, 0);
-    rc = rc ? rc : mw_rr_server_handle(s->rr, OP_ECHO, "echo", rr_echo, NULL, 0);
+    int hflags = g_inline ? MW_RR_INLINE : 0;
+    rc = rc ? rc : mw_rr_server_handle(s->rr, OP_NULL, "null", rr_null, NULL, hflags);
+    rc = rc ? rc : mw_rr_server_handle(s->rr, OP_ECHO, "echo", rr_echo, NULL, hflags);
     rc = rc ? rc : mw_rr_server_start(s->rr);
     rc = rc ? rc : mw_rr_server_addr(s->rr, &s->rr_addr);
-    mw_rmi_adapter_opts ao = {.rr = so};
+    mw_rmi_adapter_opts ao = {.rr = so, .flags = g_inline ? MW_RMI_INLINE : 0};
     rc = rc ? rc : mw_rmi_adapter_create(&s->rmi, &local, &ao);
     rc = rc ? rc : mw_arena_create(&s->ref_arena, 0);
     rc = rc ? rc
@@ -279,8 +285,9 @@ static void print_machine(int runs, unsigned min_ms, long cpu)
 {
     mwb_print_header("%d runs per case, each a loop of at least %u ms; median (min .. max)\n",
                      runs, min_ms);
-    printf("server: one loop, %d workers, in this process; one client, calls back to back; ",
-           WORKERS);
+    printf("server: one loop, %d workers, handlers %s, in this process; one client, calls back "
+           "to back; ",
+           WORKERS, g_inline ? "on the loop thread (--inline)" : "on a worker");
     if (cpu >= 0)
         printf("all pinned to CPU %ld\n", cpu);
     else
@@ -352,6 +359,8 @@ int main(int argc, char **argv)
             runs = mwb_parse_long(PROG, a, argv[++i], 1, MWB_MAX_RUNS);
         } else if (!strcmp(a, "--min-ms") && i + 1 < argc) {
             min_ms = mwb_parse_long(PROG, a, argv[++i], 1, 60000);
+        } else if (!strcmp(a, "--inline")) {
+            g_inline = true;
         } else if (!strcmp(a, "--only") && i + 1 < argc) {
             only = argv[++i];
         } else if (!strcmp(a, "--cpu") && i + 1 < argc) {
@@ -362,7 +371,7 @@ int main(int argc, char **argv)
             iters = mwb_parse_long(PROG, a, argv[++i], 1, 100000000);
         } else {
             fprintf(stderr, "usage: bench_rmi [--runs N] [--min-ms MS] [--cpu N|-1] "
-                            "[--only SUBSTRING] [--list]\n");
+                            "[--only SUBSTRING] [--inline] [--list]\n");
             return !strcmp(a, "--help") ? 0 : 2;
         }
     }
