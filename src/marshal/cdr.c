@@ -265,33 +265,6 @@ static int enum_ordinal(const mw_type *t, int32_t v, uint32_t *ord)
     return mwi_enum_find(t, v) ? MW_ENOTSUP : MW_EINVAL;
 }
 
-/* memcpy of n >= 1 bytes, inline for the short copies strings mostly are: two
- * overlapping loads and stores up to 16 bytes, never touching a byte outside either
- * range; memcpy beyond. */
-static inline void copy_bytes(uint8_t *restrict dst, const uint8_t *restrict src, size_t n)
-{
-    if (n > 16) {
-        memcpy(dst, src, n);
-    } else if (n >= 8) {
-        uint64_t a, b;
-        memcpy(&a, src, 8);
-        memcpy(&b, src + n - 8, 8);
-        memcpy(dst, &a, 8);
-        memcpy(dst + n - 8, &b, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, src, 4);
-        memcpy(&b, src + n - 4, 4);
-        memcpy(dst, &a, 4);
-        memcpy(dst + n - 4, &b, 4);
-    } else {
-        uint8_t a = src[0], b = src[n / 2], c = src[n - 1];
-        dst[0] = a;
-        dst[n / 2] = b;
-        dst[n - 1] = c;
-    }
-}
-
 /* ---- encoding ---------------------------------------------------------------------- */
 
 static inline __attribute__((always_inline)) int enc_string(mwi_cdr_enc *e, const mw_type *t,
@@ -311,7 +284,7 @@ static inline __attribute__((always_inline)) int enc_string(mwi_cdr_enc *e, cons
         return rc;
     uint32_t len = mwi_cdr_sw32((uint32_t)(n + 1), e->swap);
     memcpy(p, &len, 4);
-    copy_bytes(p + 4, (const uint8_t *)s, n + 1);
+    mwi_copy_bytes(p + 4, (const uint8_t *)s, n + 1);
     return 0;
 }
 

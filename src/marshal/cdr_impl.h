@@ -131,6 +131,33 @@ static inline uint64_t mwi_cdr_sw64(uint64_t v, bool swap)
     return swap ? __builtin_bswap64(v) : v;
 }
 
+/* memcpy of n bytes, inline for the short copies strings mostly are: two overlapping
+ * loads and stores up to 16 bytes, never touching a byte outside either range; memcpy
+ * beyond. CDR's and XDR's string encoders. */
+static inline void mwi_copy_bytes(uint8_t *restrict dst, const uint8_t *restrict src, size_t n)
+{
+    if (n > 16) {
+        memcpy(dst, src, n);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else if (n) {
+        uint8_t a = src[0], b = src[n / 2], c = src[n - 1];
+        dst[0] = a;
+        dst[n / 2] = b;
+        dst[n - 1] = c;
+    }
+}
+
 /* Copies n elements of k bytes (2, 4 or 8; any other k: a plain copy), reversing the
  * bytes of each; vectorised where the CPU allows (cdr.c). XDR uses it too. */
 void mwi_swap_copy(void *restrict dst, const void *restrict src, size_t n, size_t k);

@@ -136,33 +136,6 @@ static inline bool plain_ascii(const uint8_t *s, size_t n)
     return bad == 0;
 }
 
-/* memcpy of n bytes, inline for the short copies strings mostly are: two overlapping
- * loads and stores up to 16 bytes, never touching a byte outside either range; memcpy
- * beyond. */
-static inline void copy_bytes(uint8_t *restrict dst, const uint8_t *restrict src, size_t n)
-{
-    if (n > 16) {
-        memcpy(dst, src, n);
-    } else if (n >= 8) {
-        uint64_t a, b;
-        memcpy(&a, src, 8);
-        memcpy(&b, src + n - 8, 8);
-        memcpy(dst, &a, 8);
-        memcpy(dst + n - 8, &b, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, src, 4);
-        memcpy(&b, src + n - 4, 4);
-        memcpy(dst, &a, 4);
-        memcpy(dst + n - 4, &b, 4);
-    } else if (n) {
-        uint8_t a = src[0], b = src[n / 2], c = src[n - 1];
-        dst[0] = a;
-        dst[n / 2] = b;
-        dst[n - 1] = c;
-    }
-}
-
 /* Copies s[0..n) to dst and says whether the bytes are plain ASCII without NUL (see
  * plain_ascii): the check rides on the copy's loads. */
 static inline bool copy_ascii(uint8_t *restrict dst, const uint8_t *restrict s, size_t n)
@@ -355,7 +328,7 @@ static __attribute__((noinline)) int enc_string_slow(enc *e, const char *s, uint
     st32(o, (uint32_t)n);
     if (padded != n)
         memset(o + padded, 0, 4); /* the last word, before the bytes overwrite its head */
-    copy_bytes(o + 4, (const uint8_t *)s, n);
+    mwi_copy_bytes(o + 4, (const uint8_t *)s, n);
     e->b->len += 4 + padded;
     return 0;
 }
