@@ -7,6 +7,20 @@
 
 #include "cli.h"
 
+/* Joins a plain (unreliable, unordered) group of midway/group.h on ifname (NULL: the
+ * default interface). CLI_EXIT_OK, or the exit code after the error is reported: an
+ * unknown interface by name, other errors as `what`. */
+static int open_group(mw_group **g, const mw_addr *group, const char *ifname, const char *what)
+{
+    mw_group_opts gopts = {.ifname = ifname};
+    int e = mw_group_open(g, group, &gopts);
+    if (e == MW_ENOENT && ifname) {
+        cli_errorf("no network interface named '%s'", ifname);
+        return CLI_EXIT_ERROR;
+    }
+    return e ? cli_fail(e, what) : CLI_EXIT_OK;
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* mcast join                                                                           */
 /* ------------------------------------------------------------------------------------ */
@@ -48,20 +62,13 @@ static int mcast_join(const cli_verb *v, int argc, char **argv)
     if ((rc = cli_resolve_group(group_text, &group)) != 0)
         return rc;
 
-    /* A plain (unreliable, unordered) group of midway/group.h: IP multicast as the
-     * figure uses it. */
+    /* A plain group: IP multicast as the figure uses it. */
     mw_group *g = NULL;
-    mw_group_opts gopts = {.ifname = ifname};
-    int e = mw_group_open(&g, &group, &gopts);
-    if (e == MW_ENOENT && ifname) {
-        cli_errorf("no network interface named '%s'", ifname);
-        return CLI_EXIT_ERROR;
-    }
-    if (e) {
-        char what[MW_ADDR_STRLEN + 64];
-        snprintf(what, sizeof what, "join %s on %s", group_text, ifname ? ifname : "default");
-        return cli_fail(e, what);
-    }
+    char joining[MW_ADDR_STRLEN + 64];
+    snprintf(joining, sizeof joining, "join %s on %s", group_text, ifname ? ifname : "default");
+    if ((rc = open_group(&g, &group, ifname, joining)) != CLI_EXIT_OK)
+        return rc;
+    int e;
     /* With port 0 the socket got a free port: say which, so senders can find us. The
      * line goes to stderr because stdout carries only the messages. */
     mw_addr local;
@@ -152,14 +159,9 @@ static int mcast_send(const cli_verb *v, int argc, char **argv)
     /* The sender is a member of a plain group too, as the figure's peer is: it joins,
      * sends, and leaves. */
     mw_group *g = NULL;
-    mw_group_opts gopts = {.ifname = ifname};
-    int e = mw_group_open(&g, &group, &gopts);
-    if (e == MW_ENOENT && ifname) {
-        cli_errorf("no network interface named '%s'", ifname);
-        return CLI_EXIT_ERROR;
-    }
-    if (e)
-        return cli_fail(e, group_text);
+    int e;
+    if ((rc = open_group(&g, &group, ifname, group_text)) != CLI_EXIT_OK)
+        return rc;
     if (ttl >= 0 && (e = mw_group_set_ttl(g, ttl)) != 0)
         rc = cli_fail(e, "--ttl");
     else if ((e = mw_group_send(g, msg, strlen(msg), 0)) != 0)
