@@ -467,7 +467,7 @@ static int udp_receive(mwi_loop *L, int wait_ms)
 {
     /* One system call per event, and none to find the queue empty: the poll is
      * level-triggered, so more waiting brings the loop straight back. recvmmsg costs more
-     * than recvmsg for one datagram (it also looks for a second), so a batch is taken only
+     * than recvfrom for one datagram (it also looks for a second), so a batch is taken only
      * while batches find several: the mode follows the last batch, and single mode probes
      * with a batch now and then. The buffers stay untouched until every datagram of the
      * batch is handled. */
